@@ -1,0 +1,253 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { WinnowError } from './errors.js';
+import { parseFilter } from './filter.js';
+
+/**
+ * The pipeline configuration: one schema read by the CLI, the indexer and the eval harness.
+ * Every field has a default, so `{}` is a valid configuration (embedded PGlite, MiniLM, no reranker).
+ */
+const positiveInt = z.number().int().positive();
+
+export const storeConfigSchema = z
+  .strictObject({
+    /** `pglite` (embedded, a folder) or `postgres` (a server at `url`, default from DATABASE_URL). */
+    driver: z.enum(['pglite', 'postgres']).default('pglite'),
+    path: z.string().min(1).default('.winnow/db'),
+    url: z.string().min(1).optional(),
+    /** Table-name prefix, so several collections can share one database. */
+    collection: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lower-case letters, digits and _ (at most 40), starting with a letter')
+      .default('winnow'),
+    metric: z.enum(['cosine', 'inner_product', 'l2']).default('cosine'),
+    index: z
+      .strictObject({
+        type: z.enum(['hnsw', 'ivfflat', 'none']).default('hnsw'),
+        m: positiveInt.default(16),
+        efConstruction: positiveInt.default(64),
+        lists: positiveInt.optional(),
+      })
+      .prefault({}),
+    /** Store vectors as half precision: 'auto' does so above 2,000 dimensions (pgvector's HNSW limit for vector). */
+    halfvec: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+  })
+  .prefault({});
+
+export const ingestConfigSchema = z
+  .strictObject({
+    include: z.array(z.string().min(1)).default(['**/*']),
+    exclude: z.array(z.string().min(1)).default(['**/node_modules/**', '**/.git/**', '**/.winnow/**']),
+    maxFileBytes: positiveInt.default(50 * 1024 * 1024),
+    followSymlinks: z.boolean().default(false),
+    /** Passwords for encrypted PDFs, by document id or glob. */
+    pdfPasswords: z.record(z.string(), z.string()).default({}),
+  })
+  .prefault({});
+
+export const chunkConfigSchema = z
+  .strictObject({
+    targetTokens: positiveInt.default(200),
+    maxTokens: positiveInt.default(256),
+    overlapTokens: z.number().int().nonnegative().default(32),
+    /** Prepend title and heading path to the text that is embedded (the stored text stays clean). */
+    contextual: z.boolean().default(true),
+    /** Split documents into chunks at all; false keeps each document whole (as BEIR does), truncated by the model. */
+    split: z.boolean().default(true),
+  })
+  .prefault({})
+  .refine((c) => c.targetTokens <= c.maxTokens, {
+    message: 'targetTokens must not exceed maxTokens',
+    path: ['targetTokens'],
+  })
+  .refine((c) => c.overlapTokens < c.targetTokens, {
+    message: 'overlapTokens must be below targetTokens',
+    path: ['overlapTokens'],
+  });
+
+const dtype = z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16']);
+const device = z.enum(['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml']);
+const http = {
+  baseURL: z.string().url().optional(),
+  apiKey: z.string().optional(),
+  timeoutMs: positiveInt.default(60_000),
+  maxRetries: z.number().int().nonnegative().default(3),
+};
+
+export const embedConfigSchema = z
+  .strictObject({
+    provider: z.enum(['transformers', 'openai']).default('transformers'),
+    /** A hub id (`Xenova/all-MiniLM-L6-v2`), a folder name under WINNOW_MODELS, or a path. */
+    model: z.string().min(1).default('all-MiniLM-L6-v2'),
+    dtype: dtype.default('q8'),
+    device: device.default('auto'),
+    batchSize: positiveInt.default(32),
+    concurrency: positiveInt.default(1),
+    queryPrefix: z.string().optional(),
+    documentPrefix: z.string().optional(),
+    /** Required for remote embedders that cannot report their size before the first call. */
+    dimensions: positiveInt.optional(),
+    ...http,
+  })
+  .prefault({});
+
+export const recallConfigSchema = z
+  .strictObject({
+    mode: z.enum(['dense', 'lexical', 'hybrid']).default('hybrid'),
+    k: positiveInt.default(50),
+    efSearch: positiveInt.default(100),
+    rrfK: positiveInt.default(60),
+    denseWeight: z.number().nonnegative().default(1),
+    lexicalWeight: z.number().nonnegative().default(1),
+    filter: z
+      .unknown()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined) return undefined;
+        try {
+          return parseFilter(value, 'recall.filter');
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+          return z.NEVER;
+        }
+      }),
+  })
+  .prefault({});
+
+export const rerankConfigSchema = z
+  .strictObject({
+    provider: z.enum(['none', 'transformers', 'http']).default('none'),
+    model: z.string().min(1).default('ce-minilm-l6-scifact'),
+    dtype: dtype.default('q8'),
+    device: device.default('auto'),
+    k: positiveInt.default(5),
+    batchSize: positiveInt.default(16),
+    maxTokens: positiveInt.optional(),
+    ...http,
+  })
+  .prefault({});
+
+/** How the final order is made from recall and rerank: see the pipeline package. */
+export const fusionConfigSchema = z
+  .strictObject({
+    method: z.enum(['rerank', 'rrf', 'interpolate']).default('rerank'),
+    /** Weight of the rerank stage in [0, 1]; the recall stage gets 1 - weight. */
+    weight: z.number().min(0).max(1).default(0.5),
+    rrfK: positiveInt.default(60),
+    normalize: z.enum(['zscore', 'minmax']).default('zscore'),
+  })
+  .prefault({});
+
+export const promptConfigSchema = z
+  .strictObject({
+    /** Whole prompt budget in the generator's tokens, answer included. */
+    contextWindow: positiveInt.default(8192),
+    answerTokens: positiveInt.default(1024),
+    order: z.enum(['score', 'lost-in-the-middle']).default('score'),
+    mergeAdjacent: z.boolean().default(true),
+    systemTemplate: z.string().optional(),
+    userTemplate: z.string().optional(),
+  })
+  .prefault({});
+
+export const generateConfigSchema = z
+  .strictObject({
+    model: z.string().min(1).default('gpt-4o-mini'),
+    temperature: z.number().min(0).max(2).default(0),
+    maxTokens: positiveInt.default(1024),
+    ...http,
+  })
+  .prefault({});
+
+export const pipelineConfigSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  /** A name for reports (eval compares configurations by name). */
+  name: z.string().min(1).optional(),
+  store: storeConfigSchema,
+  ingest: ingestConfigSchema,
+  chunk: chunkConfigSchema,
+  embed: embedConfigSchema,
+  recall: recallConfigSchema,
+  rerank: rerankConfigSchema,
+  fusion: fusionConfigSchema,
+  prompt: promptConfigSchema,
+  generate: generateConfigSchema,
+});
+
+export type PipelineConfig = z.output<typeof pipelineConfigSchema>;
+export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
+
+/** Validates a configuration object; `source` (a file name) is named in every error. */
+export function parseConfig(input: unknown, source = '<config>'): PipelineConfig {
+  const result = pipelineConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: issue.message,
+  }));
+  const first = issues[0] ?? { path: '(root)', message: 'invalid configuration' };
+  const more =
+    issues.length > 1
+      ? ` (and ${issues.length - 1} more: ${issues
+          .slice(1)
+          .map((i) => i.path)
+          .join(', ')})`
+      : '';
+  throw new WinnowError('E_CONFIG_INVALID', `${first.message}${more}`, {
+    file: source,
+    field: first.path,
+    details: { issues },
+  });
+}
+
+/** Reads and validates a YAML (.yaml/.yml) or JSON (.json) configuration file. */
+export async function loadConfigFile(path: string): Promise<PipelineConfig> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new WinnowError('E_CONFIG_NOT_FOUND', 'cannot read the configuration file', { file: path, cause: error });
+  }
+  return parseConfig(parseConfigText(raw, path), path);
+}
+
+/** Parses config text by extension: JSON for .json, YAML otherwise (YAML is a superset of JSON). */
+export function parseConfigText(raw: string, source: string): unknown {
+  try {
+    return extname(source).toLowerCase() === '.json' ? JSON.parse(raw) : parseYaml(raw);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      `not valid ${extname(source) === '.json' ? 'JSON' : 'YAML'}: ${message}`,
+      {
+        file: source,
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Environment variables that override the file, as documented in the README. */
+export interface ConfigEnvironment {
+  DATABASE_URL?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_API_KEY?: string;
+}
+
+/**
+ * Applies environment overrides: DATABASE_URL switches the store to that PostgreSQL server;
+ * OPENAI_BASE_URL / OPENAI_API_KEY fill the generator's endpoint when the file sets none.
+ */
+export function applyEnvironment(config: PipelineConfig, env: ConfigEnvironment): PipelineConfig {
+  const next: PipelineConfig = structuredClone(config);
+  if (env.DATABASE_URL) {
+    next.store.driver = 'postgres';
+    next.store.url = env.DATABASE_URL;
+  }
+  if (env.OPENAI_BASE_URL && next.generate.baseURL === undefined) next.generate.baseURL = env.OPENAI_BASE_URL;
+  if (env.OPENAI_API_KEY && next.generate.apiKey === undefined) next.generate.apiKey = env.OPENAI_API_KEY;
+  return next;
+}

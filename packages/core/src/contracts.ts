@@ -1,0 +1,149 @@
+import type { ChatMessage } from './chat.js';
+import type { Filter } from './filter.js';
+import type { Candidate, Chunk, DocumentRecord, EmbeddedChunk, ParsedDocument, SourceDocument } from './types.js';
+
+/** Every async operation takes an optional AbortSignal. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Turns a source document's bytes or text into blocks. */
+export interface Loader {
+  readonly name: string;
+  /** Media types this loader parses, e.g. ['text/markdown']. */
+  readonly mediaTypes: readonly string[];
+  load(source: SourceDocument, options?: CallOptions): Promise<ParsedDocument>;
+}
+
+/** Counts text in a model's own tokens (special tokens included, as the model will see it). */
+export interface TokenCounter {
+  /** Identifies the tokenizer, e.g. the model id; part of chunk settings' identity. */
+  readonly id: string;
+  count(text: string): number;
+}
+
+export interface Chunker {
+  chunk(document: ParsedDocument, options?: CallOptions): Promise<Chunk[]>;
+}
+
+export type EmbedInputType = 'query' | 'document';
+
+export interface EmbedOptions extends CallOptions {
+  /** Queries and documents may get different prefixes or instructions. Default 'document'. */
+  inputType?: EmbedInputType;
+}
+
+export interface EmbeddingBatch {
+  /** One vector per input, in input order. */
+  vectors: Float32Array[];
+  /** Positions of inputs that were cut at the model's maximum length. */
+  truncated: number[];
+  /** Total tokens embedded, when the embedder knows it. */
+  tokens?: number;
+}
+
+export interface Embedder {
+  /** Identifies model and numeric settings, e.g. `all-MiniLM-L6-v2@q8`; the store records it. */
+  readonly modelId: string;
+  readonly dimensions: number;
+  /** Longest input in tokens, special tokens included. */
+  readonly maxTokens: number;
+  /** Batch-first: many texts per call. An empty text is an error naming its position. */
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<EmbeddingBatch>;
+  close?(): Promise<void>;
+}
+
+export interface Reranker {
+  readonly modelId: string;
+  /** Relevance of each passage to the query, higher is better, in input order. */
+  score(query: string, passages: readonly string[], options?: CallOptions): Promise<number[]>;
+  close?(): Promise<void>;
+}
+
+export type DistanceMetric = 'cosine' | 'inner_product' | 'l2';
+export type RecallMode = 'dense' | 'lexical' | 'hybrid';
+
+export interface SearchRequest {
+  mode: RecallMode;
+  k: number;
+  /** Required for 'dense' and 'hybrid'. */
+  vector?: Float32Array;
+  /** Required for 'lexical' and 'hybrid'. */
+  text?: string;
+  filter?: Filter;
+  /** HNSW candidate list size for this query. */
+  efSearch?: number;
+  /** Reciprocal-rank fusion for 'hybrid'. */
+  rrfK?: number;
+  denseWeight?: number;
+  lexicalWeight?: number;
+}
+
+export interface StoredDocumentWrite {
+  document: DocumentRecord;
+  chunks: EmbeddedChunk[];
+}
+
+export interface StoreCounts {
+  documents: number;
+  chunks: number;
+}
+
+/** A collection of embedded chunks with dense, lexical and hybrid search. */
+export interface VectorStore {
+  readonly modelId: string;
+  readonly dimensions: number;
+  /** Replaces each document and all its chunks atomically (one transaction per document). */
+  replaceDocuments(writes: readonly StoredDocumentWrite[], options?: CallOptions): Promise<void>;
+  deleteDocuments(ids: readonly string[], options?: CallOptions): Promise<number>;
+  listDocuments(options?: CallOptions): Promise<DocumentRecord[]>;
+  /** Stored embeddings by chunk text hash, so unchanged chunks are never embedded twice. */
+  embeddingsByHash(hashes: readonly string[], options?: CallOptions): Promise<Map<string, Float32Array>>;
+  search(request: SearchRequest, options?: CallOptions): Promise<Candidate[]>;
+  counts(options?: CallOptions): Promise<StoreCounts>;
+  close(): Promise<void>;
+}
+
+/** A source as it appears in a prompt, numbered for citation. */
+export interface ContextSource {
+  /** 1-based citation number: `[n]` in the prompt and the answer. */
+  label: number;
+  documentId: string;
+  chunkIds: string[];
+  title?: string;
+  uri: string;
+  page?: number;
+  headingPath: string[];
+  text: string;
+}
+
+export interface BuiltContext {
+  messages: ChatMessage[];
+  sources: ContextSource[];
+  /** Tokens of the whole prompt as counted by the generator's tokenizer. */
+  promptTokens: number;
+  /** Candidates that did not fit the budget. */
+  dropped: number;
+}
+
+export interface ContextBuilder {
+  build(question: string, candidates: readonly Candidate[], options?: CallOptions): Promise<BuiltContext>;
+}
+
+export interface GenerateOptions extends CallOptions {
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export interface Generation {
+  text: string;
+  finishReason?: string;
+  usage?: { promptTokens: number; completionTokens: number };
+}
+
+export interface Generator {
+  readonly model: string;
+  generate(messages: readonly ChatMessage[], options?: GenerateOptions): Promise<Generation>;
+  /** Yields text deltas as they arrive. */
+  stream(messages: readonly ChatMessage[], options?: GenerateOptions): AsyncIterable<string>;
+}

@@ -1,0 +1,50 @@
+/**
+ * Enforces the layering of workspace packages: core ← stages ← pipeline ← eval/langchain/cli.
+ * A stage may depend only on core; no stage may depend on another stage (data flows one way through
+ * the pipeline, which is the only package that composes them). Cycles inside sources are checked by dpdm.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const LAYER: Record<string, number> = {
+  core: 0,
+  ingest: 1,
+  chunk: 1,
+  embed: 1,
+  pgvector: 1,
+  rerank: 1,
+  prompt: 1,
+  pipeline: 2,
+  eval: 3,
+  langchain: 3,
+  cli: 4,
+};
+
+const root = new URL('..', import.meta.url).pathname;
+const problems: string[] = [];
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const manifest = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as {
+    name: string;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  const self = manifest.name.replace('@winnow/', '');
+  const layer = LAYER[self];
+  if (layer === undefined) {
+    problems.push(`${manifest.name}: not in the layer table of scripts/check-deps.ts`);
+    continue;
+  }
+  const deps = { ...manifest.dependencies, ...manifest.devDependencies };
+  for (const dep of Object.keys(deps).filter((name) => name.startsWith('@winnow/'))) {
+    const other = dep.replace('@winnow/', '');
+    const otherLayer = LAYER[other];
+    if (otherLayer === undefined) problems.push(`${manifest.name} depends on unknown ${dep}`);
+    else if (otherLayer >= layer)
+      problems.push(`${manifest.name} (layer ${layer}) must not depend on ${dep} (layer ${otherLayer})`);
+  }
+}
+if (problems.length > 0) {
+  console.error(`package layering violated:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`package layering ok (${Object.keys(LAYER).length} packages)`);
