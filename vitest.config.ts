@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const sharedModels = fileURLToPath(new URL('../shared/models', import.meta.url));
 
 export default defineConfig({
   resolve: {
@@ -10,10 +14,15 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    // Model and database tests are memory- and CPU-heavy; two cores here.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // Model and database tests are CPU-heavy; machines here have two cores.
     pool: 'forks',
     maxWorkers: 2,
+    env: {
+      // Defaults for a developer checkout; .ci/run exports both explicitly.
+      WINNOW_MODELS: process.env.WINNOW_MODELS ?? (existsSync(sharedModels) ? sharedModels : ''),
+      DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://winnow:winnow@127.0.0.1:5432/winnow_test',
+    },
   },
 });

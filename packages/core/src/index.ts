@@ -6,4 +6,5 @@ export * from './errors.js';
 export * from './filter.js';
 export * from './hash.js';
 export * from './ids.js';
+export * from './models.js';
 export * from './types.js';

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { chunkId, contentHash, documentIdFromPath, isWinnowError, normalizeText, sha256Hex, textHash } from '../src/index.js';
+import {
+  chunkId,
+  contentHash,
+  documentIdFromPath,
+  isWinnowError,
+  normalizeText,
+  sha256Hex,
+  textHash,
+} from '../src/index.js';
 
 describe('hashing', () => {
   it('sha256Hex matches the published test vector for "abc"', () => {
