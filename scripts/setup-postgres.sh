@@ -72,11 +72,23 @@ apt_update() {
   fi
 }
 
+is_installed() {
+  [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+
+# Installs those of the given packages (name or name=version) that are not
+# installed yet; installed ones are left alone so we don't upgrade them (e.g.
+# dpkg, or the PostgreSQL server) as a side effect.
 apt_install() {
+  local p todo=()
+  for p in "$@"; do
+    is_installed "${p%%=*}" || todo+=("$p")
+  done
+  [[ ${#todo[@]} -gt 0 ]] || return 0
   apt_update
-  log "apt-get install $*"
-  apt-get install -y -q --no-install-recommends "$@" ||
-    die "apt-get install $* failed; see apt output above"
+  log "apt-get install ${todo[*]}"
+  apt-get install -y -q --no-install-recommends "${todo[@]}" ||
+    die "apt-get install ${todo[*]} failed; see apt output above"
 }
 
 version_ge() { dpkg --compare-versions "$1" ge "$2"; }
@@ -102,7 +114,7 @@ pick_cluster() {
 installed_major() {
   local d
   for d in /usr/lib/postgresql/*/bin/postgres; do
-    [[ -x $d ]] && basename "$(dirname "$(dirname "$d")")"
+    if [[ -x $d ]]; then basename "$(dirname "$(dirname "$d")")"; fi
   done | sort -n | tail -n 1
 }
 
@@ -187,6 +199,7 @@ debian_mirror() {
     [[ -f $f && $f != "$SRC_LIST" && ($f == *.list || $f == *.sources) ]] && files+=("$f")
   done
 
+  local signed_re='signed-by=([^][:space:]]+)'
   local type rest opts uri suite comps signed
   for f in "${files[@]}"; do
     if [[ $f == *.list ]]; then
@@ -201,14 +214,14 @@ debian_mirror() {
         read -r uri suite comps <<<"$rest"
         [[ $suite =~ $suite_re && " $comps " == *" main "* ]] || continue
         signed=""
-        [[ $opts =~ signed-by=([^][:space:]]+) ]] && signed=${BASH_REMATCH[1]}
+        [[ $opts =~ $signed_re ]] && signed=${BASH_REMATCH[1]}
         printf '%s\t%s\n' "${uri%/}" "$signed"
         return 0
       done < <(grep -v '^[[:space:]]*#' "$f")
     else
       # deb822: blank-line separated stanzas of "Field: value" lines.
       local -A st=()
-      local line key val u s
+      local line key val u s words
       while :; do
         line=""
         if ! IFS= read -r line && [[ -z $line ]]; then line="__EOF__"; fi
@@ -234,7 +247,8 @@ debian_mirror() {
         key=${line%%:*}
         val=${line#*:}
         key=${key,,}
-        st[$key]=$(echo $val) # trim + squeeze whitespace
+        read -r -a words <<<"$val" # trim + squeeze whitespace
+        st[$key]=${words[*]}
       done <"$f"
     fi
   done
@@ -254,7 +268,14 @@ build_pgvector() {
   fi
   log "building pgvector from ${SRC_SUITE} source, mirror $mirror"
 
-  apt_install "postgresql-server-dev-$PG_MAJOR" build-essential dpkg-dev
+  # Prefer headers of the exact installed server version: a newer
+  # postgresql-server-dev would drag in a server package upgrade.
+  local dev=postgresql-server-dev-$PG_MAJOR srv_ver
+  srv_ver=$(dpkg-query -W -f='${Version}' "postgresql-$PG_MAJOR" 2>/dev/null || true)
+  if [[ -n $srv_ver ]] && apt-cache madison "$dev" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | grep -xF -- "$srv_ver" >/dev/null; then
+    dev+="=$srv_ver"
+  fi
+  apt_install "$dev" build-essential dpkg-dev
   pg_config=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
   [[ -x $pg_config ]] || die "$pg_config missing after installing postgresql-server-dev-$PG_MAJOR"
 
@@ -334,7 +355,7 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'u')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
 ALTER DATABASE :"db" OWNER TO :"u";
 SQL
-  psql_pg -d "$PG_DB" -c 'CREATE EXTENSION IF NOT EXISTS vector'
+  psql_pg -d "$PG_DB" -c 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS vector'
 
   local ext
   ext=$(psql_pg -d "$PG_DB" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'vector'")
@@ -358,11 +379,11 @@ tcp_login() {
 # allows it).
 ensure_tcp_password_auth() {
   tcp_login 2>/dev/null && return
-  local hba
+  local hba rule="host \"$PG_DB\" \"$PG_USER\" 127.0.0.1/32 scram-sha-256 # winnow setup-postgres"
   hba=$(psql_pg -d postgres -Atc 'SHOW hba_file')
-  if ! grep -q 'winnow setup-postgres' "$hba"; then
+  if ! grep -qxF -- "$rule" "$hba"; then
     log "password login over TCP failed; adding a rule for $PG_USER to $hba"
-    sed -i "1i host \"$PG_DB\" \"$PG_USER\" 127.0.0.1/32 scram-sha-256 # winnow setup-postgres" "$hba"
+    sed -i "1i $rule" "$hba"
     psql_pg -d postgres -Atc 'SELECT pg_reload_conf()' >/dev/null
   fi
   tcp_login || die "cannot log in as $PG_USER to $PG_DB on 127.0.0.1:$PG_PORT with a password; check $hba"

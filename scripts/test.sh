@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: dependencies, a PostgreSQL server with pgvector, then `pnpm test`.
+# Extra arguments go to vitest, e.g. `bash scripts/test.sh packages/core`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install.sh
+# setup-postgres.sh prints DATABASE_URL=… on stdout and its progress on stderr.
+eval "$(bash scripts/setup-postgres.sh)"
+export DATABASE_URL
+# Offline models: WINNOW_MODELS if set, else ../shared/models beside the checkout.
+if [ -z "${WINNOW_MODELS:-}" ] && [ -d ../shared/models ]; then
+  WINNOW_MODELS="$(cd ../shared/models && pwd)"
+fi
+export WINNOW_MODELS="${WINNOW_MODELS:-}"
+exec pnpm test "$@"
