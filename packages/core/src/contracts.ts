@@ -101,6 +101,11 @@ export interface VectorStore {
   embeddingsByHash(hashes: readonly string[], options?: CallOptions): Promise<Map<string, Float32Array>>;
   search(request: SearchRequest, options?: CallOptions): Promise<Candidate[]>;
   counts(options?: CallOptions): Promise<StoreCounts>;
+  /**
+   * Runs `fn` while holding a named cross-process lock (e.g. an advisory lock on a server, a lock file for an
+   * embedded database), so two reindex runs never overlap. With `wait: false` a held lock throws E_LOCKED.
+   */
+  withLock?<T>(name: string, fn: () => Promise<T>, options?: { wait?: boolean }): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -102,7 +102,10 @@ export interface Chunk {
   tokenCount: number;
   provenance: ChunkProvenance;
   metadata: Metadata;
-  /** `textHash(text)`: decides whether a stored embedding can be reused. */
+  /**
+   * `textHash` of what is embedded (`embedText` when present, else `text`): equal hashes mean an equal
+   * embedding, so a reindex reuses stored vectors for chunks whose hash did not change.
+   */
   hash: string;
   /** What is embedded when it differs from `text` (e.g. title and heading path prepended). */
   embedText?: string;
