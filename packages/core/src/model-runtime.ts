@@ -1,0 +1,147 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { WinnowError } from './errors.js';
+
+/**
+ * What local ONNX models (transformers.js layout) need, shared by every stage that runs one: the files a model
+ * folder must hold for a dtype, and opening a model on the first compute device that works.
+ */
+
+/** Weight formats of the transformers.js layout; each has its own ONNX file. */
+export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
+export type ComputeDevice = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'dml' | 'coreml';
+
+const ONNX_SUFFIX: Record<ModelDtype, string> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  bnb4: '_bnb4',
+  q4f16: '_q4f16',
+};
+
+/** The ONNX file transformers.js loads for a dtype, relative to the model folder. */
+export function onnxFileFor(dtype: ModelDtype): string {
+  return `onnx/model${ONNX_SUFFIX[dtype]}.onnx`;
+}
+
+/** Files a text model folder must hold to load with this dtype. */
+export function requiredModelFiles(dtype: ModelDtype): string[] {
+  return ['config.json', 'tokenizer.json', 'tokenizer_config.json', onnxFileFor(dtype)];
+}
+
+/** The dtypes whose ONNX file is present in a folder, so an error can say which would work. */
+export function availableDtypes(dir: string): ModelDtype[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(dir, 'onnx'));
+  } catch {
+    return [];
+  }
+  return (Object.keys(ONNX_SUFFIX) as ModelDtype[]).filter((dtype) => names.includes(onnxFileFor(dtype).slice(5)));
+}
+
+/** Throws E_MODEL_NOT_FOUND naming the folder, the files expected and the ones missing. */
+export function assertModelFolder(dir: string, dtype: ModelDtype, setting = 'model'): void {
+  const expected = requiredModelFiles(dtype);
+  if (!existsSync(dir)) {
+    throw new WinnowError('E_MODEL_NOT_FOUND', `the model folder does not exist; expected ${expected.join(', ')}`, {
+      file: dir,
+      setting,
+      details: { expected, missing: expected },
+      hint: 'set WINNOW_MODELS to a folder of model folders, or give a path or a Hugging Face hub id',
+    });
+  }
+  const missing = expected.filter((file) => !existsSync(join(dir, file)));
+  if (missing.length === 0) return;
+  const present = availableDtypes(dir);
+  const dtypeHint =
+    present.length > 0 && !present.includes(dtype)
+      ? `this folder has ONNX weights for dtype ${present.join(', ')}; choose one of those`
+      : 'copy the missing files from the model repository (transformers.js layout)';
+  throw new WinnowError(
+    'E_MODEL_NOT_FOUND',
+    `the model folder is incomplete for dtype ${dtype}: missing ${missing.join(', ')} (expected ${expected.join(', ')})`,
+    { file: dir, setting, details: { expected, missing, availableDtypes: present }, hint: dtypeHint },
+  );
+}
+
+/** Devices to try, best first: 'auto' means the GPU back-ends onnxruntime-node has on this platform, then CPU. */
+export function deviceCandidates(
+  device: ComputeDevice,
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): Exclude<ComputeDevice, 'auto'>[] {
+  if (device !== 'auto') return [device];
+  if (platform === 'linux') return arch === 'x64' ? ['cuda', 'webgpu', 'cpu'] : ['cpu'];
+  if (platform === 'win32') return ['dml', 'webgpu', 'cpu'];
+  if (platform === 'darwin') return ['coreml', 'webgpu', 'cpu'];
+  return ['cpu'];
+}
+
+export type RuntimeLogger = (message: string) => void;
+
+const warned = new Set<string>();
+/** The default logger: console.warn, each distinct message once per process. */
+export const warnOnce: RuntimeLogger = (message) => {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(message);
+};
+
+export interface OpenOnDeviceOptions {
+  /** Names what is opened in messages, e.g. the model folder. */
+  what: string;
+  /** The setting that chose the device, e.g. `embed.device`. */
+  setting?: string;
+  log?: RuntimeLogger;
+}
+
+/**
+ * Opens something (a model session) on the first device of `deviceCandidates(device)` that works, logging why
+ * each earlier one was skipped. All failing: E_DEVICE_UNAVAILABLE when only GPUs were tried, else E_MODEL_LOAD
+ * (CPU always exists, so a CPU failure is the model's fault).
+ */
+export async function openOnDevice<T>(
+  device: ComputeDevice,
+  open: (device: Exclude<ComputeDevice, 'auto'>) => Promise<T>,
+  options: OpenOnDeviceOptions,
+): Promise<{ value: T; device: Exclude<ComputeDevice, 'auto'> }> {
+  const candidates = deviceCandidates(device);
+  const log = options.log ?? warnOnce;
+  const failures: string[] = [];
+  for (const [index, candidate] of candidates.entries()) {
+    try {
+      return { value: await open(candidate), device: candidate };
+    } catch (error) {
+      if (error instanceof WinnowError) throw error;
+      const reason = firstLine(error);
+      failures.push(`${candidate}: ${reason}`);
+      const next = candidates[index + 1];
+      if (next !== undefined)
+        log(`${options.what}: device ${candidate} unavailable (${reason}); falling back to ${next}`);
+      else {
+        const code = candidate === 'cpu' ? 'E_MODEL_LOAD' : 'E_DEVICE_UNAVAILABLE';
+        const message =
+          code === 'E_MODEL_LOAD'
+            ? `the model could not be loaded: ${failures.join('; ')}`
+            : `no requested device could be opened: ${failures.join('; ')}`;
+        throw new WinnowError(code, message, {
+          file: options.what,
+          ...(options.setting === undefined ? {} : { setting: options.setting }),
+          cause: error,
+          details: { tried: candidates, failures },
+          hint: code === 'E_DEVICE_UNAVAILABLE' ? "use device 'auto' or 'cpu'" : undefined,
+        });
+      }
+    }
+  }
+  throw new WinnowError('E_INTERNAL', 'no device candidates', { file: options.what });
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n').find((line) => line.trim() !== '') ?? text).trim().slice(0, 300);
+}
