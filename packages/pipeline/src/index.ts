@@ -1,1 +1,3 @@
-export {};
+export * from './dedupe.js';
+export * from './fusion.js';
+export * from './retriever.js';
