@@ -1,3 +1,4 @@
 export * from './dedupe.js';
 export * from './fusion.js';
+export * from './indexer.js';
 export * from './retriever.js';
