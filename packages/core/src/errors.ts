@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   E_EMPTY_QUERY: 'A query is empty',
   E_DIMENSION_MISMATCH: 'An embedding model or dimension differs from what a collection was built with',
   E_FILTER_INVALID: 'A metadata filter is malformed',
+  E_VECTOR_INVALID: 'An embedding vector holds NaN or Infinity',
   E_DB_CONNECT: 'The database cannot be reached',
   E_DB_EXTENSION: 'The pgvector extension is missing or too old',
   E_DB_QUERY: 'A database statement failed',
