@@ -1,0 +1,78 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import { WinnowError } from '@winnow/core';
+import { assertLockName, type DbSubject, type SqlDriver, type SqlExecutor, toDbError } from './driver.js';
+import { acquireFileLock, acquireMemoryLock } from './file-lock.js';
+
+export interface PgliteDriverOptions {
+  /** The database folder (created when missing), or `memory://` for a throw-away in-memory database. */
+  path?: string;
+  /** An open PGlite created with the `vector` extension; the caller keeps it, so `close()` leaves it open. */
+  db?: PGlite;
+}
+
+export const DEFAULT_PGLITE_PATH = '.winnow/db';
+const MEMORY = 'memory://';
+
+/** A driver over embedded PGlite (Postgres compiled to WebAssembly), persisted in a folder. */
+export async function createPgliteDriver(options: PgliteDriverOptions = {}): Promise<SqlDriver> {
+  const inMemory = options.db !== undefined || options.path === MEMORY;
+  const folder = inMemory ? undefined : resolve(options.path ?? DEFAULT_PGLITE_PATH);
+  const location = folder ?? MEMORY;
+  const subject: DbSubject = { file: location };
+  let db: PGlite;
+  if (options.db !== undefined) {
+    db = options.db;
+  } else {
+    try {
+      if (folder !== undefined) await mkdir(folder, { recursive: true });
+      db = await PGlite.create(folder ?? MEMORY, { extensions: { vector } });
+    } catch (error) {
+      throw new WinnowError('E_DB_CONNECT', `cannot open the PGlite database: ${(error as Error).message}`, {
+        ...subject,
+        cause: error,
+      });
+    }
+  }
+  const ownsDb = options.db === undefined;
+  const memoryKey = `pglite:${Math.random().toString(36).slice(2)}`;
+
+  function executor(target: PGlite | Transaction): SqlExecutor {
+    return {
+      async query<R extends object>(text: string, params?: readonly unknown[]) {
+        try {
+          const result = await target.query<R>(text, params === undefined ? undefined : [...params]);
+          return { rows: result.rows, rowCount: result.rows.length || (result.affectedRows ?? 0) };
+        } catch (error) {
+          throw toDbError(error, `a statement on ${location}`, subject);
+        }
+      },
+    };
+  }
+
+  const autocommit = executor(db);
+  return {
+    kind: 'pglite',
+    location,
+    query: autocommit.query,
+    async transaction(fn) {
+      try {
+        return await db.transaction((tx) => fn(executor(tx)));
+      } catch (error) {
+        throw toDbError(error, `a transaction on ${location}`, subject);
+      }
+    },
+    lock(name, lockOptions) {
+      assertLockName(name);
+      // The lock file sits beside the database folder (not inside it, which PGlite owns).
+      return folder === undefined
+        ? acquireMemoryLock(`${memoryKey}:${name}`, name, lockOptions)
+        : acquireFileLock(`${folder}.${name}.lock`, name, lockOptions);
+    },
+    async close() {
+      if (ownsDb && !db.closed) await db.close();
+    },
+  };
+}

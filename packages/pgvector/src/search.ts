@@ -1,0 +1,204 @@
+import { type Candidate, type DistanceMetric, type SearchRequest, WinnowError } from '@winnow/core';
+import type { SqlDriver, SqlExecutor } from './driver.js';
+import { compileFilter } from './filter-sql.js';
+import { type HitRow, hitToCandidate } from './hits.js';
+import { mmrOrder } from './mmr.js';
+import type { CollectionTables } from './naming.js';
+import { denseSql, hybridSql, lexicalSql, type SearchSqlParts } from './search-sql.js';
+import {
+  checkInteger,
+  type IndexSettings,
+  type IterativeScan,
+  MAX_EF_SEARCH,
+  similarityFromDistance,
+  type TextSearchConfig,
+  type VectorType,
+} from './settings.js';
+import { SqlParams } from './sql-params.js';
+import { formatVector, parseVector } from './vector-text.js';
+
+/** Maximal-marginal-relevance re-ranking of dense results, computed here from the returned embeddings. */
+export interface MmrOptions {
+  /** 1 = pure relevance, 0 = pure diversity. */
+  lambda: number;
+  /** Dense hits fetched to choose from. Default max(4·k, 20). */
+  candidates?: number;
+}
+
+export interface PgSearchRequest extends SearchRequest {
+  /** Only with mode 'dense': reorders the k results for diversity. */
+  mmr?: MmrOptions;
+}
+
+export interface SearchContext {
+  driver: SqlDriver;
+  tables: CollectionTables;
+  collection: string;
+  modelId: string;
+  dimensions: number;
+  metric: DistanceMetric;
+  vectorType: VectorType;
+  textSearch: TextSearchConfig;
+  index: IndexSettings;
+  /** ef_search when a request gives none. */
+  defaultEfSearch: number;
+  iterativeScan: IterativeScan;
+  /** False on pgvector < 0.8, which has no iterative scans. */
+  iterativeScanSupported: boolean;
+  ivfflatProbes: number | undefined;
+}
+
+const MAX_K = 10_000;
+
+export async function search(context: SearchContext, request: PgSearchRequest): Promise<Candidate[]> {
+  const mode = request.mode;
+  if (mode !== 'dense' && mode !== 'lexical' && mode !== 'hybrid') {
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      `unknown recall mode ${JSON.stringify(mode)}; expected dense, lexical or hybrid`,
+      {
+        field: 'mode',
+      },
+    );
+  }
+  const k = checkInteger(request.k, 1, MAX_K, 'k');
+  const params = new SqlParams();
+  const parts: SearchSqlParts = {
+    tables: context.tables,
+    metric: context.metric,
+    vectorType: context.vectorType,
+    textSearch: context.textSearch,
+    limit: '',
+  };
+  if (mode !== 'lexical') parts.vector = params.add(queryVector(context, request.vector));
+  if (mode !== 'dense') parts.text = params.add(queryText(request.text));
+  if (request.filter !== undefined) parts.filter = compileFilter(request.filter, params);
+
+  if (mode === 'lexical') {
+    parts.limit = params.add(k);
+    const { rows } = await context.driver.query<HitRow>(
+      lexicalSql({ ...parts, text: parts.text as string }),
+      params.values,
+    );
+    return rows.map((row, i) => hitToCandidate(row, { lexical: [row.lexical_score as number, i + 1] }));
+  }
+  const vectorSettings = indexSearchSettings(context, request, k);
+  if (mode === 'dense') {
+    const mmr = request.mmr;
+    const fetch = mmr === undefined ? k : mmrCandidates(mmr, k);
+    parts.limit = params.add(fetch);
+    parts.withEmbedding = mmr !== undefined;
+    const rows = await withSettings(context.driver, vectorSettings, (tx) =>
+      tx.query<HitRow>(denseSql({ ...parts, vector: parts.vector as string }), params.values),
+    );
+    const candidates = rows.map((row, i) =>
+      hitToCandidate(row, { dense: [similarityFromDistance(context.metric, row.distance as number), i + 1] }),
+    );
+    if (mmr === undefined) return candidates;
+    const embeddings = rows.map((row) => parseVector(row.embedding, 'embedding'));
+    return mmrOrder(request.vector as Float32Array, embeddings, k, mmr.lambda).map((i) => candidates[i] as Candidate);
+  }
+  parts.limit = params.add(k);
+  const rrfK = positiveNumber(request.rrfK ?? 60, 'rrfK');
+  const denseWeight = nonNegativeNumber(request.denseWeight ?? 1, 'denseWeight');
+  const lexicalWeight = nonNegativeNumber(request.lexicalWeight ?? 1, 'lexicalWeight');
+  const sql = hybridSql({
+    ...parts,
+    vector: parts.vector as string,
+    text: parts.text as string,
+    rrfK: params.add(rrfK),
+    denseWeight: params.add(denseWeight),
+    lexicalWeight: params.add(lexicalWeight),
+  });
+  const rows = await withSettings(context.driver, vectorSettings, (tx) => tx.query<HitRow>(sql, params.values));
+  return rows.map((row, i) =>
+    hitToCandidate(row, {
+      dense:
+        row.distance === null
+          ? undefined
+          : [similarityFromDistance(context.metric, row.distance as number), row.dense_rank as number],
+      lexical: row.lexical_score === null ? undefined : [row.lexical_score as number, row.lexical_rank as number],
+      fused: [row.fused_score as number, i + 1],
+    }),
+  );
+}
+
+function queryVector(context: SearchContext, vector: Float32Array | undefined): string {
+  if (!(vector instanceof Float32Array)) {
+    throw new WinnowError('E_CONFIG_INVALID', 'dense and hybrid search need a query vector (Float32Array)', {
+      field: 'vector',
+    });
+  }
+  if (vector.length !== context.dimensions) {
+    throw new WinnowError(
+      'E_DIMENSION_MISMATCH',
+      `the query vector has ${vector.length} dimensions, but collection '${context.collection}' stores ${context.dimensions} (model ${context.modelId})`,
+      { field: 'vector', details: { expected: context.dimensions, actual: vector.length } },
+    );
+  }
+  return formatVector(vector, context.dimensions, { owner: 'the query vector', field: 'vector' });
+}
+
+function queryText(text: string | undefined): string {
+  if (typeof text !== 'string' || text.trim() === '') {
+    throw new WinnowError('E_EMPTY_QUERY', 'lexical and hybrid search need a non-empty query text', { field: 'text' });
+  }
+  return text;
+}
+
+function positiveNumber(value: number, field: string): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new WinnowError('E_CONFIG_INVALID', `expected a positive number, got ${value}`, { field });
+  }
+  return value;
+}
+
+function nonNegativeNumber(value: number, field: string): number {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new WinnowError('E_CONFIG_INVALID', `expected a number >= 0, got ${value}`, { field });
+  }
+  return value;
+}
+
+function mmrCandidates(mmr: MmrOptions, k: number): number {
+  if (typeof mmr.lambda !== 'number' || !(mmr.lambda >= 0 && mmr.lambda <= 1)) {
+    throw new WinnowError('E_CONFIG_INVALID', `mmr.lambda must be between 0 and 1, got ${String(mmr.lambda)}`, {
+      field: 'mmr.lambda',
+    });
+  }
+  return checkInteger(mmr.candidates ?? Math.min(MAX_K, Math.max(4 * k, 20)), k, MAX_K, 'mmr.candidates');
+}
+
+/** Transaction-local planner settings (SET LOCAL) for the vector index, as [name, value] pairs. */
+function indexSearchSettings(context: SearchContext, request: PgSearchRequest, k: number): Array<[string, string]> {
+  const settings: Array<[string, string]> = [];
+  const iterative = request.filter !== undefined && context.iterativeScan !== 'off' && context.iterativeScanSupported;
+  if (context.index.type === 'hnsw') {
+    const efSearch =
+      request.efSearch === undefined
+        ? context.defaultEfSearch
+        : checkInteger(request.efSearch, 1, MAX_EF_SEARCH, 'efSearch');
+    // An HNSW scan yields at most ef_search rows, so a k above it would be cut short.
+    settings.push(['hnsw.ef_search', String(Math.min(MAX_EF_SEARCH, Math.max(efSearch, k)))]);
+    if (iterative) settings.push(['hnsw.iterative_scan', context.iterativeScan]);
+  } else if (context.index.type === 'ivfflat') {
+    if (context.ivfflatProbes !== undefined) settings.push(['ivfflat.probes', String(context.ivfflatProbes)]);
+    // IVFFlat supports only relaxed order.
+    if (iterative) settings.push(['ivfflat.iterative_scan', 'relaxed_order']);
+  }
+  return settings;
+}
+
+async function withSettings<R>(
+  driver: SqlDriver,
+  settings: Array<[string, string]>,
+  run: (tx: SqlExecutor) => Promise<{ rows: R[] }>,
+): Promise<R[]> {
+  if (settings.length === 0) return (await run(driver)).rows;
+  return driver.transaction(async (tx) => {
+    const params = new SqlParams();
+    const calls = settings.map(([name, value]) => `set_config(${params.add(name)}, ${params.add(value)}, true)`);
+    await tx.query(`select ${calls.join(', ')}`, params.values);
+    return (await run(tx)).rows;
+  });
+}

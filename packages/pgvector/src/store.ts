@@ -1,0 +1,244 @@
+import {
+  type CallOptions,
+  type Candidate,
+  type DistanceMetric,
+  type DocumentRecord,
+  type Metadata,
+  type StoreCounts,
+  type StoredDocumentWrite,
+  throwIfAborted,
+  type VectorStore,
+} from '@winnow/core';
+import type { SqlDriver } from './driver.js';
+import { rowToDocument } from './hits.js';
+import type { CollectionTables } from './naming.js';
+import { type PgSearchRequest, type SearchContext, search } from './search.js';
+import type { CollectionSettings, IndexSettings, VectorType } from './settings.js';
+import {
+  type BuildIndexOptions,
+  buildVectorIndex,
+  type IndexBuildResult,
+  type IndexStatus,
+  readIndexStatus,
+} from './vector-index.js';
+import { parseVector } from './vector-text.js';
+import { type WriteContext, type WriteSummary, writeDocuments } from './write.js';
+
+export interface LockCallOptions extends CallOptions {
+  /** Wait for the lock (true) or throw E_LOCKED at once when another holder has it (false). */
+  wait: boolean;
+}
+
+/** Everything a store needs, resolved by `openPgVectorStore`. */
+export interface PgVectorStoreInit {
+  driver: SqlDriver;
+  ownsDriver: boolean;
+  tables: CollectionTables;
+  settings: CollectionSettings;
+  index: IndexSettings;
+  pgvectorVersion: string;
+  deferIndex: boolean;
+  write: Omit<WriteContext, 'driver' | 'tables' | 'dimensions' | 'vectorType'>;
+  search: Pick<SearchContext, 'defaultEfSearch' | 'iterativeScan' | 'iterativeScanSupported' | 'ivfflatProbes'>;
+  maintenanceWorkMem: string | undefined;
+}
+
+/** Lookups by id or hash are sent in slices, keeping each statement's array parameter modest. */
+const LOOKUP_SLICE = 5_000;
+
+/**
+ * A collection of documents and embedded chunks in PostgreSQL with pgvector: dense (HNSW/IVFFlat), lexical
+ * (tsvector + GIN) and hybrid (reciprocal rank fusion in one statement) search. Open it with
+ * `openPgVectorStore`.
+ */
+export class PgVectorStore implements VectorStore {
+  readonly collection: string;
+  readonly modelId: string;
+  readonly dimensions: number;
+  readonly metric: DistanceMetric;
+  readonly vectorType: VectorType;
+  readonly pgvectorVersion: string;
+  readonly driver: SqlDriver;
+  readonly index: IndexSettings;
+  private readonly init: PgVectorStoreInit;
+  private readonly tables: CollectionTables;
+  private indexKnownToExist = false;
+
+  constructor(init: PgVectorStoreInit) {
+    this.init = init;
+    this.driver = init.driver;
+    this.tables = init.tables;
+    this.collection = init.tables.collection;
+    this.modelId = init.settings.modelId;
+    this.dimensions = init.settings.dimensions;
+    this.metric = init.settings.metric;
+    this.vectorType = init.settings.vectorType;
+    this.pgvectorVersion = init.pgvectorVersion;
+    this.index = init.index;
+  }
+
+  /**
+   * Replaces each document and all its chunks: upsert the document, delete its old chunks, insert the new
+   * ones, in one transaction. Small documents share a transaction (up to `maxChunksPerTransaction` chunks),
+   * so each is still all-or-nothing. Unless `deferIndex` is set, a call that finds no vector index builds it
+   * after its rows are loaded.
+   */
+  async replaceDocuments(writes: readonly StoredDocumentWrite[], options: CallOptions = {}): Promise<void> {
+    await this.writeDocuments(writes, options);
+  }
+
+  /** `replaceDocuments`, reporting what was written. */
+  async writeDocuments(writes: readonly StoredDocumentWrite[], options: CallOptions = {}): Promise<WriteSummary> {
+    const buildAfter = !this.init.deferIndex && this.index.type !== 'none' && !(await this.hasVectorIndex());
+    const summary = await writeDocuments(
+      {
+        ...this.init.write,
+        driver: this.driver,
+        tables: this.tables,
+        dimensions: this.dimensions,
+        vectorType: this.vectorType,
+      },
+      writes,
+      options.signal,
+    );
+    if (buildAfter && summary.chunks > 0) await this.buildIndex();
+    return summary;
+  }
+
+  /** Deletes documents (their chunks go by ON DELETE CASCADE); returns how many documents existed. */
+  async deleteDocuments(ids: readonly string[], options: CallOptions = {}): Promise<number> {
+    let deleted = 0;
+    for (let start = 0; start < ids.length; start += LOOKUP_SLICE) {
+      throwIfAborted(options.signal, 'deleting documents');
+      const { rowCount } = await this.driver.query(`delete from ${this.tables.documents} where id = any($1::text[])`, [
+        ids.slice(start, start + LOOKUP_SLICE),
+      ]);
+      deleted += rowCount;
+    }
+    return deleted;
+  }
+
+  /** Every document, ordered by id. */
+  async listDocuments(options: CallOptions = {}): Promise<DocumentRecord[]> {
+    throwIfAborted(options.signal, 'listing documents');
+    const { rows } = await this.driver.query<{
+      id: string;
+      uri: string;
+      content_hash: string;
+      title: string | null;
+      document_metadata: Metadata;
+    }>(`select id, uri, content_hash, title, metadata as document_metadata from ${this.tables.documents} order by id`);
+    return rows.map(rowToDocument);
+  }
+
+  /** document id → content hash: what an incremental reindex compares a source tree against. */
+  async documentHashes(options: CallOptions = {}): Promise<Map<string, string>> {
+    throwIfAborted(options.signal, 'reading document hashes');
+    const { rows } = await this.driver.query<{ id: string; content_hash: string }>(
+      `select id, content_hash from ${this.tables.documents} order by id`,
+    );
+    return new Map(rows.map((row) => [row.id, row.content_hash]));
+  }
+
+  /** chunk id → text hash for one document, in ordinal order. */
+  async chunkHashes(documentId: string, options: CallOptions = {}): Promise<Map<string, string>> {
+    throwIfAborted(options.signal, 'reading chunk hashes');
+    const { rows } = await this.driver.query<{ id: string; hash: string }>(
+      `select id, hash from ${this.tables.chunks} where document_id = $1 order by ordinal`,
+      [documentId],
+    );
+    return new Map(rows.map((row) => [row.id, row.hash]));
+  }
+
+  /** Stored embeddings by chunk text hash (one per hash), so unchanged text is never embedded twice. */
+  async embeddingsByHash(hashes: readonly string[], options: CallOptions = {}): Promise<Map<string, Float32Array>> {
+    const found = new Map<string, Float32Array>();
+    const unique = [...new Set(hashes)];
+    for (let start = 0; start < unique.length; start += LOOKUP_SLICE) {
+      throwIfAborted(options.signal, 'reading embeddings');
+      const { rows } = await this.driver.query<{ hash: string; embedding: string }>(
+        `select distinct on (hash) hash, embedding::text as embedding from ${this.tables.chunks}
+         where hash = any($1::text[]) order by hash, id`,
+        [unique.slice(start, start + LOOKUP_SLICE)],
+      );
+      for (const row of rows) found.set(row.hash, parseVector(row.embedding, `embedding of hash ${row.hash}`));
+    }
+    return found;
+  }
+
+  /** Dense, lexical or hybrid top-k; see PgSearchRequest for MMR. Candidates carry scores and 1-based ranks. */
+  search(request: PgSearchRequest, options: CallOptions = {}): Promise<Candidate[]> {
+    throwIfAborted(options.signal, 'search');
+    return search(
+      {
+        ...this.init.search,
+        driver: this.driver,
+        tables: this.tables,
+        collection: this.collection,
+        modelId: this.modelId,
+        dimensions: this.dimensions,
+        metric: this.metric,
+        vectorType: this.vectorType,
+        textSearch: this.init.settings.textSearch,
+        index: this.index,
+      },
+      request,
+    );
+  }
+
+  async counts(options: CallOptions = {}): Promise<StoreCounts> {
+    throwIfAborted(options.signal, 'counting');
+    const { rows } = await this.driver.query<{ documents: number; chunks: number }>(
+      `select (select count(*)::int from ${this.tables.documents}) as documents,
+              (select count(*)::int from ${this.tables.chunks}) as chunks`,
+    );
+    return rows[0] ?? { documents: 0, chunks: 0 };
+  }
+
+  /** Builds the vector index now (after a bulk load with `deferIndex`); a no-op when it exists. */
+  async buildIndex(options: BuildIndexOptions = {}): Promise<IndexBuildResult> {
+    const result = await buildVectorIndex(this.driver, this.tables, this.init.settings, this.index, {
+      maintenanceWorkMem: this.init.maintenanceWorkMem,
+      ...options,
+    });
+    this.indexKnownToExist = result.exists;
+    return result;
+  }
+
+  indexStatus(): Promise<IndexStatus> {
+    return readIndexStatus(this.driver, this.tables, this.index.type);
+  }
+
+  /**
+   * Runs `fn` while holding the collection-scoped lock `name`, across processes: a session advisory lock on
+   * a server, a lock file beside the PGlite folder. With `wait: false`, throws E_LOCKED if it is taken.
+   */
+  async withLock<T>(name: string, fn: () => Promise<T>, options: LockCallOptions): Promise<T> {
+    const release = await this.driver.lock(`${this.collection}.${name}`, {
+      wait: options.wait,
+      signal: options.signal,
+    });
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  }
+
+  /** Drops the collection's tables (documents, chunks, settings, migrations). The store is unusable after. */
+  async drop(): Promise<void> {
+    const t = this.tables;
+    await this.driver.query(`drop table if exists ${t.chunks}, ${t.documents}, ${t.info}, ${t.migrations} cascade`);
+    this.indexKnownToExist = false;
+  }
+
+  /** Closes the database connection or PGlite instance if the store opened it (not an injected driver). */
+  async close(): Promise<void> {
+    if (this.init.ownsDriver) await this.driver.close();
+  }
+
+  private async hasVectorIndex(): Promise<boolean> {
+    if (!this.indexKnownToExist) this.indexKnownToExist = (await this.indexStatus()).exists;
+    return this.indexKnownToExist;
+  }
+}
