@@ -4,7 +4,7 @@ export { evaluateRun } from './evaluate.js';
 export type { BeirDataset, BeirDocument, BeirQuery, LoadBeirOptions } from './io/beir.js';
 export { loadBeirDataset, readBeirCorpus, readBeirQueries } from './io/beir.js';
 export type { NumberedLine } from './io/lines.js';
-export { readLines } from './io/lines.js';
+export { readLineBatches, readLines } from './io/lines.js';
 export type { QrelsFormat, ReadQrelsOptions, WriteQrelsOptions } from './io/qrels.js';
 export { formatQrels, readQrels, writeQrels } from './io/qrels.js';
 export type { WriteTrecRunOptions } from './io/trec-run.js';

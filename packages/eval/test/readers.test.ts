@@ -190,7 +190,7 @@ describe('qrels files', () => {
 
     const conflict = await scratchFile('conflict.tsv', 'query-id\tcorpus-id\tscore\n1\t17\t1\n1\t17\t1\n1\t17\t2\n');
     expect((await rejection(readQrels(conflict))).message).toContain(
-      'line 4: query 1 judges document 17 again with another grade (first on line 2)',
+      'line 4: query 1 judges document 17 again with another grade (1, now 2)',
     );
   });
 
@@ -289,7 +289,7 @@ describe('TREC run files', () => {
       ['1 Q0 d1 1 0.5 tag\n1 Q0 d2 x 0.4 tag\n', 'line 2: rank "x" is not an integer'],
       ['1 Q0 d1 1 high tag\n', 'line 1: score "high" is not a number'],
       ['1 Q0 d1 1 nan tag\n', 'line 1: score "nan" is not a number'],
-      ['1 Q0 d1 1 0.5 t\n\n1 Q0 d1 2 0.4 t\n', 'line 3: query 1 lists document d1 twice (first on line 1)'],
+      ['1 Q0 d1 1 0.5 t\n\n1 Q0 d1 2 0.4 t\n', 'line 3: query 1 lists document d1 a second time'],
     ];
     for (const [index, [content, message]] of cases.entries()) {
       const file = await scratchFile(`bad-${index}.trec`, content);

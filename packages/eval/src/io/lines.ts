@@ -17,8 +17,16 @@ export interface NumberedLine {
  * E_DATASET_INVALID (unreadable or bad gzip) and E_ABORTED.
  */
 export async function* readLines(file: string, options: CallOptions = {}): AsyncGenerator<NumberedLine> {
+  for await (const batch of readLineBatches(file, options)) yield* batch;
+}
+
+/** Like `readLines`, but yields the lines of each chunk read together: far fewer awaits on large files. */
+export async function* readLineBatches(file: string, options: CallOptions = {}): AsyncGenerator<NumberedLine[]> {
   throwIfAborted(options.signal, `reading ${file}`);
-  const raw = createReadStream(file, options.signal ? { signal: options.signal } : {});
+  const raw = createReadStream(file, {
+    highWaterMark: 256 * 1024,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   let input: Readable = raw;
   if (file.endsWith('.gz')) {
     const gunzip = createGunzip();
@@ -28,15 +36,17 @@ export async function* readLines(file: string, options: CallOptions = {}): Async
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending = '';
   let number = 0;
+  const take = (texts: string[]): NumberedLine[] =>
+    texts.map((text) => {
+      number++;
+      return { text: cleanLine(text, number), number };
+    });
   try {
     for await (const chunk of input) {
       pending += decode(decoder, file, chunk as Uint8Array, true);
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        number++;
-        yield { text: cleanLine(line, number), number };
-      }
+      const texts = pending.split('\n');
+      pending = texts.pop() ?? '';
+      if (texts.length > 0) yield take(texts);
     }
     pending += decode(decoder, file, new Uint8Array(0), false);
   } catch (error) {
@@ -45,10 +55,7 @@ export async function* readLines(file: string, options: CallOptions = {}): Async
     input.destroy();
     raw.destroy();
   }
-  if (pending !== '') {
-    number++;
-    yield { text: cleanLine(pending, number), number };
-  }
+  if (pending !== '') yield take([pending]);
 }
 
 function decode(decoder: TextDecoder, file: string, bytes: Uint8Array, stream: boolean): string {

@@ -1,7 +1,7 @@
 import { type CallOptions, WinnowError } from '@winnow/core';
 import type { Qrels } from '../types.js';
 import { parseGrade, requireId } from './fields.js';
-import { lineError, readLines } from './lines.js';
+import { lineError, readLineBatches } from './lines.js';
 import { writeText } from './write.js';
 
 /**
@@ -23,28 +23,27 @@ export interface ReadQrelsOptions extends CallOptions {
 export async function readQrels(file: string, options: ReadQrelsOptions = {}): Promise<Qrels> {
   const format = options.format ?? 'beir';
   const qrels: Qrels = new Map();
-  const firstLine = new Map<string, number>();
-  for await (const { text, number } of readLines(file, options)) {
-    if (text.trim() === '') continue;
-    if (format === 'beir' && number === 1 && isBeirHeader(text)) continue;
-    const [queryId, documentId, grade] =
-      format === 'beir' ? parseBeirRow(text, file, number) : parseTrecRow(text, file, number);
-    let judgments = qrels.get(queryId);
-    if (judgments === undefined) {
-      judgments = new Map();
-      qrels.set(queryId, judgments);
+  for await (const batch of readLineBatches(file, options)) {
+    for (const { text, number } of batch) {
+      if (text.trim() === '') continue;
+      if (format === 'beir' && number === 1 && isBeirHeader(text)) continue;
+      const [queryId, documentId, grade] =
+        format === 'beir' ? parseBeirRow(text, file, number) : parseTrecRow(text, file, number);
+      let judgments = qrels.get(queryId);
+      if (judgments === undefined) {
+        judgments = new Map();
+        qrels.set(queryId, judgments);
+      }
+      const earlier = judgments.get(documentId);
+      if (earlier !== undefined && earlier !== grade) {
+        throw lineError(
+          file,
+          number,
+          `query ${queryId} judges document ${documentId} again with another grade (${earlier}, now ${grade})`,
+        );
+      }
+      judgments.set(documentId, grade);
     }
-    const earlier = judgments.get(documentId);
-    if (earlier !== undefined && earlier !== grade) {
-      const where = firstLine.get(`${queryId}\t${documentId}`);
-      throw lineError(
-        file,
-        number,
-        `query ${queryId} judges document ${documentId} again with another grade (first on line ${where})`,
-      );
-    }
-    if (earlier === undefined) firstLine.set(`${queryId}\t${documentId}`, number);
-    judgments.set(documentId, grade);
   }
   return qrels;
 }

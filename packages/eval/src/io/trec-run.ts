@@ -1,8 +1,8 @@
 import { type CallOptions, WinnowError } from '@winnow/core';
-import { rankDocuments } from '../ranking.js';
+import { type RankedEntry, rankEntries } from '../ranking.js';
 import type { Run } from '../types.js';
 import { parseScore } from './fields.js';
-import { lineError, readLines } from './lines.js';
+import { lineError, readLineBatches } from './lines.js';
 import { writeText } from './write.js';
 
 /**
@@ -13,27 +13,25 @@ import { writeText } from './write.js';
  */
 export async function readTrecRun(file: string, options: CallOptions = {}): Promise<Run> {
   const run: Run = new Map();
-  const firstLine = new Map<string, number>();
-  for await (const { text, number } of readLines(file, options)) {
-    if (text.trim() === '') continue;
-    const columns = text.trim().split(/\s+/);
-    if (columns.length !== 6) {
-      throw lineError(file, number, `expected 6 columns (qid Q0 docid rank score tag), found ${columns.length}`);
+  for await (const batch of readLineBatches(file, options)) {
+    for (const { text, number } of batch) {
+      if (text.trim() === '') continue;
+      const columns = text.trim().split(/\s+/);
+      if (columns.length !== 6) {
+        throw lineError(file, number, `expected 6 columns (qid Q0 docid rank score tag), found ${columns.length}`);
+      }
+      const [queryId, , documentId, rank, score] = columns as [string, string, string, string, string, string];
+      if (!/^[+-]?\d+$/.test(rank)) throw lineError(file, number, `rank ${JSON.stringify(rank)} is not an integer`);
+      let scores = run.get(queryId);
+      if (scores === undefined) {
+        scores = new Map();
+        run.set(queryId, scores);
+      }
+      if (scores.has(documentId)) {
+        throw lineError(file, number, `query ${queryId} lists document ${documentId} a second time`);
+      }
+      scores.set(documentId, parseScore(score, file, number));
     }
-    const [queryId, , documentId, rank, score] = columns as [string, string, string, string, string, string];
-    if (!/^[+-]?\d+$/.test(rank)) throw lineError(file, number, `rank ${JSON.stringify(rank)} is not an integer`);
-    let scores = run.get(queryId);
-    if (scores === undefined) {
-      scores = new Map();
-      run.set(queryId, scores);
-    }
-    const key = `${queryId}\t${documentId}`;
-    const earlier = firstLine.get(key);
-    if (earlier !== undefined) {
-      throw lineError(file, number, `query ${queryId} lists document ${documentId} twice (first on line ${earlier})`);
-    }
-    firstLine.set(key, number);
-    scores.set(documentId, parseScore(score, file, number));
   }
   return run;
 }
@@ -51,20 +49,23 @@ export interface WriteTrecRunOptions extends CallOptions {
  */
 export function* formatTrecRun(run: Run, options: Omit<WriteTrecRunOptions, 'signal'> = {}): Generator<string> {
   const tag = options.tag ?? 'winnow';
-  assertToken(tag, 'tag', 'options.tag');
+  assertToken(tag, 'tag', () => 'options.tag');
   const depth = options.depth ?? Number.POSITIVE_INFINITY;
   if (!(depth >= 1)) {
     throw new WinnowError('E_CONFIG_INVALID', `depth must be at least 1, got ${depth}`, { field: 'options.depth' });
   }
   for (const [queryId, scores] of run) {
-    assertToken(queryId, 'query id', `run[${JSON.stringify(queryId)}]`);
-    const ranked = rankDocuments(scores, queryId);
+    assertToken(queryId, 'query id', () => `run[${JSON.stringify(queryId)}]`);
+    const ranked = rankEntries(scores, queryId);
     const end = Math.min(depth, ranked.length);
+    // One string per query: yielding per line makes streaming the bottleneck.
+    const lines: string[] = [];
     for (let i = 0; i < end; i++) {
-      const documentId = ranked[i] as string;
-      assertToken(documentId, 'document id', `run[${JSON.stringify(queryId)}]`);
-      yield `${queryId} Q0 ${documentId} ${i + 1} ${formatScore(scores.get(documentId) as number)} ${tag}\n`;
+      const { id: documentId, score } = ranked[i] as RankedEntry;
+      assertToken(documentId, 'document id', () => `run[${JSON.stringify(queryId)}]`);
+      lines.push(`${queryId} Q0 ${documentId} ${i + 1} ${formatScore(score)} ${tag}\n`);
     }
+    yield lines.join('');
   }
 }
 
@@ -80,12 +81,13 @@ function formatScore(score: number): string {
   return Object.is(score, -0) ? '-0' : String(score);
 }
 
-function assertToken(value: string, what: string, field: string): void {
+/** `field` is a function so the common, valid case builds no string. */
+function assertToken(value: string, what: string, field: () => string): void {
   if (value === '' || /\s/.test(value)) {
     throw new WinnowError(
       'E_DATASET_INVALID',
       `${what} ${JSON.stringify(value)} is empty or has whitespace, which a TREC file cannot hold`,
-      { field },
+      { field: field() },
     );
   }
 }
