@@ -146,6 +146,11 @@ export const promptConfigSchema = z
     contextWindow: positiveInt.default(8192),
     answerTokens: positiveInt.default(1024),
     order: z.enum(['score', 'lost-in-the-middle']).default('score'),
+    /**
+     * How prompt tokens are counted: a tiktoken encoding (o200k_base, cl100k_base), or a model folder / hub id whose
+     * own tokenizer is used (vLLM models). Default: the encoding of `generate.model` (OpenAI names).
+     */
+    tokenizer: z.string().min(1).optional(),
     mergeAdjacent: z.boolean().default(true),
     systemTemplate: z.string().optional(),
     userTemplate: z.string().optional(),

@@ -1,4 +1,5 @@
 export * from './dedupe.js';
+export * from './from-config.js';
 export * from './fusion.js';
 export * from './indexer.js';
 export * from './retriever.js';
