@@ -83,6 +83,13 @@ describe('query coverage', () => {
     expect(result.queries.withoutRelevant).toEqual(['b']);
   });
 
+  it('evaluates a run query with no documents as all zeros', () => {
+    const result = evaluateRun(run({ a: { d1: 1 }, b: {} }), qrels({ a: { d1: 1 }, b: { d1: 1 } }), ['ndcg@10']);
+    expect(result.perQuery.b).toEqual({ 'ndcg@10': 0 });
+    expect(result.queries.evaluated).toBe(2);
+    expect(result.mean['ndcg@10']).toBe(0.5);
+  });
+
   it('gives means of 0, not NaN, when nothing is evaluated', () => {
     const result = evaluateRun(new Map(), qrels({ a: { d1: 1 } }), ['ndcg@10']);
     expect(result.mean['ndcg@10']).toBe(0);

@@ -67,7 +67,8 @@ function parseBeirRow(text: string, file: string, line: number): [string, string
   return [
     requireId(queryId, 'query-id', file, line),
     requireId(documentId, 'corpus-id', file, line),
-    parseGrade(grade, file, line),
+    // BEIR's own loader reads the grade with int(), which allows surrounding spaces.
+    parseGrade(grade.trim(), file, line),
   ];
 }
 
