@@ -106,6 +106,11 @@ export interface VectorStore {
    * embedded database), so two reindex runs never overlap. With `wait: false` a held lock throws E_LOCKED.
    */
   withLock?<T>(name: string, fn: () => Promise<T>, options?: { wait?: boolean }): Promise<T>;
+  /**
+   * Builds the approximate-nearest-neighbour index after a bulk load (a no-op when it exists). Indexes build far
+   * faster over loaded rows than row by row, so indexers load first and call this at the end of a run.
+   */
+  buildIndex?(): Promise<unknown>;
   close(): Promise<void>;
 }
 

@@ -107,6 +107,8 @@ export async function openStoreFromConfig(
       ...(config.index.lists === undefined ? {} : { lists: config.index.lists }),
     },
     halfvec: config.halfvec,
+    // Indexers load first and build the ANN index at the end of a run (see createIndexer).
+    deferIndex: true,
   });
 }
 

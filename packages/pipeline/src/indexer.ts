@@ -196,6 +196,11 @@ export function createIndexer(options: IndexerOptions): Indexer {
       if (pendingChunks >= batchChunks) await flush();
     }
     await flush();
+    if (report.chunks.written > 0 && options.store.buildIndex) {
+      const t = performance.now();
+      await options.store.buildIndex();
+      report.durationsMs.store += performance.now() - t;
+    }
 
     if (deleteMissing) {
       const missing = [...stored.keys()].filter((id) => !seen.has(id));
