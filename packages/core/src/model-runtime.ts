@@ -27,9 +27,10 @@ export function onnxFileFor(dtype: ModelDtype): string {
   return `onnx/model${ONNX_SUFFIX[dtype]}.onnx`;
 }
 
-/** Files a text model folder must hold to load with this dtype. */
-export function requiredModelFiles(dtype: ModelDtype): string[] {
-  return ['config.json', 'tokenizer.json', 'tokenizer_config.json', onnxFileFor(dtype)];
+/** Files a text model folder must hold to load with this dtype; without a dtype, those the tokenizer needs. */
+export function requiredModelFiles(dtype?: ModelDtype): string[] {
+  const tokenizerFiles = ['tokenizer.json', 'tokenizer_config.json'];
+  return dtype === undefined ? tokenizerFiles : ['config.json', ...tokenizerFiles, onnxFileFor(dtype)];
 }
 
 /** The dtypes whose ONNX file is present in a folder, so an error can say which would work. */
@@ -43,8 +44,11 @@ export function availableDtypes(dir: string): ModelDtype[] {
   return (Object.keys(ONNX_SUFFIX) as ModelDtype[]).filter((dtype) => names.includes(onnxFileFor(dtype).slice(5)));
 }
 
-/** Throws E_MODEL_NOT_FOUND naming the folder, the files expected and the ones missing. */
-export function assertModelFolder(dir: string, dtype: ModelDtype, setting = 'model'): void {
+/**
+ * Throws E_MODEL_NOT_FOUND naming the folder, the files expected and the ones missing. Without a dtype only the
+ * tokenizer files are required (for token counting).
+ */
+export function assertModelFolder(dir: string, dtype: ModelDtype | undefined, setting = 'model'): void {
   const expected = requiredModelFiles(dtype);
   if (!existsSync(dir)) {
     throw new WinnowError('E_MODEL_NOT_FOUND', `the model folder does not exist; expected ${expected.join(', ')}`, {
@@ -58,12 +62,12 @@ export function assertModelFolder(dir: string, dtype: ModelDtype, setting = 'mod
   if (missing.length === 0) return;
   const present = availableDtypes(dir);
   const dtypeHint =
-    present.length > 0 && !present.includes(dtype)
+    dtype !== undefined && present.length > 0 && !present.includes(dtype)
       ? `this folder has ONNX weights for dtype ${present.join(', ')}; choose one of those`
       : 'copy the missing files from the model repository (transformers.js layout)';
   throw new WinnowError(
     'E_MODEL_NOT_FOUND',
-    `the model folder is incomplete for dtype ${dtype}: missing ${missing.join(', ')} (expected ${expected.join(', ')})`,
+    `the model folder is incomplete${dtype === undefined ? '' : ` for dtype ${dtype}`}: missing ${missing.join(', ')} (expected ${expected.join(', ')})`,
     { file: dir, setting, details: { expected, missing, availableDtypes: present }, hint: dtypeHint },
   );
 }
@@ -144,4 +148,22 @@ export async function openOnDevice<T>(
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return (text.split('\n').find((line) => line.trim() !== '') ?? text).trim().slice(0, 300);
+}
+
+/**
+ * The one error for a hub model that cannot be loaded (hub unreachable, unknown id, missing file): it says how to
+ * run offline instead.
+ */
+export function hubModelError(id: string, dtype: ModelDtype, cause: unknown, setting = 'model'): WinnowError {
+  const folder = id.split('/').pop() ?? id;
+  return new WinnowError(
+    'E_MODEL_NOT_FOUND',
+    `could not load "${id}" from the Hugging Face hub (${firstLine(cause)}); no local folder of that name was found`,
+    {
+      setting,
+      cause,
+      details: { id, expectedFiles: requiredModelFiles(dtype) },
+      hint: `to run offline, set WINNOW_MODELS to a folder that holds a "${folder}" folder with ${requiredModelFiles(dtype).join(', ')}, or give the folder's path`,
+    },
+  );
 }

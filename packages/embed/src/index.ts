@@ -1,1 +1,11 @@
-export {};
+export { type EmbeddingCache, embeddingCacheKey, LruEmbeddingCache } from './cache.js';
+export type { ModelProfile, Pooling } from './model-profile.js';
+export { OpenAICompatibleEmbedder, type OpenAICompatibleEmbedderOptions } from './openai-embedder.js';
+export { type FamilyPrefixes, familyPrefixes } from './prefixes.js';
+export { createTokenCounter, type TokenCounterOptions } from './token-counter.js';
+export {
+  createTransformersEmbedder,
+  TransformersEmbedder,
+  type TransformersEmbedderOptions,
+} from './transformers-embedder.js';
+export { cosineSimilarity, l2NormalizeInPlace, maxAbsDifference } from './vector-math.js';
