@@ -118,13 +118,11 @@ async function chunkDocument(doc: ParsedDocument, context: ChunkingContext, sign
               hardLimit: Math.min(span.hardLimit, previous.hardLimit),
               overhead,
             },
+            span.tokens,
             count,
           )
         : undefined;
-      if (overlapped !== undefined) {
-        start = overlapped;
-        tokens = count(start, span.end);
-      }
+      if (overlapped !== undefined) ({ start, tokens } = overlapped);
     }
     chunks.push(builder.build(ordinal, start, span.end, tokens, true));
   }

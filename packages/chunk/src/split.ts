@@ -60,7 +60,11 @@ export function splitRange(
   }
   if (level.kind === 'parts') {
     const parts = level.parts(text, range);
-    if (parts.length <= 1) return splitRange(text, parts[0] ?? range, finer, limit, count, breakBefore);
+    const [only] = parts;
+    if (parts.length <= 1) {
+      const same = only === undefined || (only.start === range.start && only.end === range.end);
+      return splitRange(text, only ?? range, finer, limit, count, breakBefore, same ? tokens : undefined);
+    }
     return parts.flatMap((part, index) =>
       splitRange(text, part, finer, limit, count, index === 0 ? breakBefore : level.strength),
     );
