@@ -45,9 +45,17 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   const location = options.url === undefined ? 'postgres (injected pool)' : redactUrl(options.url);
   const subject: DbSubject = { setting };
 
+  /**
+   * A checked-out client whose connection drops between queries emits 'error' on itself (the pool only
+   * listens while it is idle); unhandled, that would end the process. The next query reports the failure.
+   */
+  const ignoreConnectionError = (): void => undefined;
+
   async function connect(): Promise<pg.PoolClient> {
     try {
-      return await pool.connect();
+      const client = await pool.connect();
+      if (!client.listeners('error').includes(ignoreConnectionError)) client.on('error', ignoreConnectionError);
+      return client;
     } catch (error) {
       const mapped = toDbError(error, `connecting to ${location}`, subject);
       throw mapped.code === 'E_DB_QUERY'

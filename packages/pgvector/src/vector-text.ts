@@ -13,13 +13,17 @@ export interface VectorSubject {
  * Nine significant digits always suffice for binary32; trailing zeros are dropped to keep COPY data small.
  */
 export function formatFloat32(value: number): string {
-  if (Number.isInteger(value)) return value === 0 ? '0' : String(value);
+  // Small integers (exact in float32, at most 8 digits) print as themselves.
+  if (Number.isInteger(value) && Math.abs(value) <= 16_777_216) return value === 0 ? '0' : String(value);
   const text = value.toPrecision(9);
   const exponentAt = text.indexOf('e');
   const mantissa = exponentAt === -1 ? text : text.slice(0, exponentAt);
   let end = mantissa.length;
-  while (mantissa.charCodeAt(end - 1) === 48 /* 0 */) end--;
-  if (mantissa.charCodeAt(end - 1) === 46 /* . */) end--;
+  // Only zeros after a decimal point are insignificant ("100681760" has none to drop).
+  if (mantissa.includes('.')) {
+    while (mantissa.charCodeAt(end - 1) === 48 /* 0 */) end--;
+    if (mantissa.charCodeAt(end - 1) === 46 /* . */) end--;
+  }
   return exponentAt === -1 ? mantissa.slice(0, end) : mantissa.slice(0, end) + text.slice(exponentAt);
 }
 

@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatFloat32, formatVector, mmrOrder, parseVector } from '../src/index.js';
+import { caught } from './helpers.js';
+
+const subject = { owner: 'chunk 2 (abc) of document d.md', field: 'documents[d.md].chunks[2].embedding' };
+
+describe('pgvector text format', () => {
+  it('round-trips every finite float32 exactly', () => {
+    fc.assert(
+      fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (value) => {
+        const text = formatFloat32(value);
+        expect(text).toMatch(/^-?\d+(\.\d+)?(e[+-]\d+)?$/);
+        expect(Math.fround(Number.parseFloat(text))).toBe(value === 0 ? 0 : value);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('writes short text: integers plainly, at most 9 significant digits', () => {
+    expect(formatFloat32(0)).toBe('0');
+    expect(formatFloat32(-0)).toBe('0');
+    expect(formatFloat32(3)).toBe('3');
+    expect(formatFloat32(-100681760)).toBe('-100681760');
+    expect(formatFloat32(Math.fround(123456789000))).toBe('1.23456791e+11');
+    expect(formatFloat32(Math.fround(0.5))).toBe('0.5');
+    expect(formatFloat32(Math.fround(0.1))).toBe('0.100000001');
+    expect(formatFloat32(Math.fround(1e-7))).toBe('1.00000001e-7');
+    expect(formatFloat32(Math.fround(-2.5e-40))).toMatch(/^-2\.5\d*e-40$/);
+  });
+
+  it('formats and parses whole vectors', () => {
+    const vector = new Float32Array([0.25, -1, 1e-20, 3.4e38, 16777216]);
+    const text = formatVector(vector, 5, subject);
+    expect(text).toBe('[0.25,-1,9.99999968e-21,3.39999995e+38,16777216]');
+    expect(parseVector(text, 'x')).toEqual(vector);
+  });
+
+  it('rejects NaN, Infinity and a wrong length, naming the chunk and position', async () => {
+    const nan = await caught(async () => formatVector(new Float32Array([0, Number.NaN, 1]), 3, subject));
+    expect(nan.code).toBe('E_VECTOR_INVALID');
+    expect(nan.message).toContain('chunk 2 (abc) of document d.md has NaN at position 1');
+    expect(nan.field).toBe(`${subject.field}[1]`);
+    const infinity = await caught(async () => formatVector(new Float32Array([Number.NEGATIVE_INFINITY]), 1, subject));
+    expect(infinity.message).toContain('-Infinity at position 0');
+    const short = await caught(async () => formatVector(new Float32Array(2), 3, subject));
+    expect(short.code).toBe('E_DIMENSION_MISMATCH');
+    expect(short.message).toContain('has 2 dimensions, but the collection stores 3');
+  });
+});
+
+describe('maximal marginal relevance', () => {
+  it('is relevance order at lambda 1 and prefers novelty as lambda falls', () => {
+    const query = new Float32Array([1, 0]);
+    const candidates = [new Float32Array([1, 0.1]), new Float32Array([1, 0.11]), new Float32Array([0.7, -0.7])];
+    expect(mmrOrder(query, candidates, 3, 1)).toEqual([0, 1, 2]);
+    expect(mmrOrder(query, candidates, 2, 0.5)).toEqual([0, 2]);
+    expect(mmrOrder(query, candidates, 5, 0.5)).toHaveLength(3);
+  });
+});
