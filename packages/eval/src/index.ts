@@ -1,6 +1,7 @@
 export type { ChunkHit } from './chunk-hits.js';
 export { chunkHitsFromCandidates, documentRunFromChunkHits } from './chunk-hits.js';
 export { evaluateRun } from './evaluate.js';
+export * from './harness/index.js';
 export type { BeirDataset, BeirDocument, BeirQuery, LoadBeirOptions } from './io/beir.js';
 export { loadBeirDataset, readBeirCorpus, readBeirQueries } from './io/beir.js';
 export type { NumberedLine } from './io/lines.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createChunker, createTransformersTokenCounter } from '@winnow/chunk';
-import type { Chunker, Embedder, PipelineConfig, Reranker, TokenCounter } from '@winnow/core';
+import type { Chunker, Embedder, PipelineConfig, Reranker, TokenCounter, VectorStore } from '@winnow/core';
 import { WinnowError } from '@winnow/core';
 import { createTransformersEmbedder, OpenAICompatibleEmbedder } from '@winnow/embed';
 import { openPgVectorStore, type PgVectorStore } from '@winnow/pgvector';
@@ -114,7 +114,7 @@ export async function openStoreFromConfig(
 
 export interface RetrieverComponents {
   embedder: Embedder;
-  store: PgVectorStore;
+  store: VectorStore;
   reranker?: Reranker | undefined;
 }
 

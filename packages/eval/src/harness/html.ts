@@ -1,0 +1,161 @@
+import type { ConfigurationResult, EvalResults } from './run.js';
+
+/**
+ * A self-contained HTML report: inline SVG charts (no scripts, no network), so it opens anywhere and can be
+ * archived with CI artifacts. Charts: metric bars with 95% bootstrap intervals, recall@k curves, per-query
+ * wins and losses against the baseline, and latency per stage.
+ */
+const COLOURS = ['#3b6ea5', '#d9822b', '#4c9a2a', '#b5446e', '#7d5ba6', '#2a9d8f', '#8d6e63', '#c0392b'];
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+const colour = (i: number) => COLOURS[i % COLOURS.length] as string;
+
+function metricBars(results: EvalResults, measure: string): string {
+  const configs = results.configurations;
+  const width = 640;
+  const rowH = 26;
+  const left = 180;
+  const height = configs.length * rowH + 30;
+  const scale = (v: number) => left + v * (width - left - 60);
+  const rows = configs
+    .map((c, i) => {
+      const v = c.metrics[measure] ?? 0;
+      const ci = c.intervals[measure];
+      const y = 10 + i * rowH;
+      const bar = `<rect class="bar" x="${left}" y="${y}" width="${Math.max(0, scale(v) - left)}" height="${rowH - 8}" fill="${colour(i)}"><title>${esc(c.name)}: ${fmt(v)}</title></rect>`;
+      const whisker = ci
+        ? `<line x1="${scale(ci.lower)}" x2="${scale(ci.upper)}" y1="${y + (rowH - 8) / 2}" y2="${y + (rowH - 8) / 2}" stroke="#222" stroke-width="1.5"/>`
+        : '';
+      return `<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc(c.name)}</text>${bar}${whisker}<text x="${scale(v) + 6}" y="${y + 13}">${fmt(v)}</text>`;
+    })
+    .join('');
+  return `<figure><figcaption>${esc(measure)} (bars: mean; lines: 95% bootstrap interval)</figcaption><svg class="chart" data-chart="metric-${esc(measure)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${rows}</svg></figure>`;
+}
+
+function recallCurves(results: EvalResults): string {
+  const ks = [1, 3, 5, 10, 20, 50, 100];
+  const width = 640;
+  const height = 300;
+  const x = (i: number) => 50 + (i / (ks.length - 1)) * (width - 200);
+  const y = (v: number) => height - 30 - v * (height - 50);
+  const axes = `<line x1="50" y1="${y(0)}" x2="${x(ks.length - 1)}" y2="${y(0)}" stroke="#888"/><line x1="50" y1="${y(0)}" x2="50" y2="${y(1)}" stroke="#888"/>${ks.map((k, i) => `<text x="${x(i)}" y="${height - 10}" text-anchor="middle">${k}</text>`).join('')}${[0, 0.5, 1].map((v) => `<text x="44" y="${y(v) + 4}" text-anchor="end">${v}</text>`).join('')}`;
+  const lines = results.configurations
+    .map((c, i) => {
+      const points = ks.map((k, j) => `${x(j)},${y(c.metrics[`recall@${k}`] ?? 0)}`).join(' ');
+      return `<polyline class="curve" points="${points}" fill="none" stroke="${colour(i)}" stroke-width="2"><title>${esc(c.name)}</title></polyline><text x="${width - 140}" y="${20 + i * 16}" fill="${colour(i)}">${esc(c.name)}</text>`;
+    })
+    .join('');
+  return `<figure><figcaption>Recall@k</figcaption><svg class="chart" data-chart="recall-curves" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axes}${lines}</svg></figure>`;
+}
+
+function winsLosses(
+  results: EvalResults,
+  base: ConfigurationResult,
+  other: ConfigurationResult,
+  index: number,
+): string {
+  const measure = 'ndcg@10';
+  const deltas = Object.keys(base.perQuery)
+    .map((q) => (other.perQuery[q]?.[measure] ?? 0) - (base.perQuery[q]?.[measure] ?? 0))
+    .sort((a, b) => b - a);
+  const width = 640;
+  const height = 160;
+  const mid = height / 2;
+  const barW = Math.max(1, (width - 20) / Math.max(1, deltas.length));
+  const bars = deltas
+    .map((d, i) => {
+      const h = Math.abs(d) * (mid - 10);
+      return `<rect class="bar" x="${10 + i * barW}" y="${d >= 0 ? mid - h : mid}" width="${barW}" height="${h}" fill="${d >= 0 ? '#4c9a2a' : '#c0392b'}"/>`;
+    })
+    .join('');
+  const wins = deltas.filter((d) => d > 0).length;
+  const losses = deltas.filter((d) => d < 0).length;
+  const cmp = other.comparison?.[measure];
+  const p = cmp
+    ? ` · randomisation p = ${fmt(cmp.randomisation.pValue, 4)} · t-test p = ${fmt(cmp.tTest.pValue, 4)}`
+    : '';
+  return `<figure><figcaption>${esc(other.name)} vs ${esc(base.name)}: per-query Δ${measure} (${wins} wins, ${losses} losses${p})</figcaption><svg class="chart" data-chart="wins-${index}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><line x1="10" x2="${width - 10}" y1="${mid}" y2="${mid}" stroke="#888"/>${bars}</svg></figure>`;
+}
+
+function latencyChart(results: EvalResults): string {
+  const configs = results.configurations;
+  const stages = ['embed', 'recall', 'rerank'] as const;
+  const max = Math.max(1, ...configs.map((c) => stages.reduce((a, s) => a + c.latencyMs[s].p50, 0)));
+  const width = 640;
+  const rowH = 26;
+  const left = 180;
+  const height = configs.length * rowH + 40;
+  const scale = (v: number) => (v / max) * (width - left - 80);
+  const rows = configs
+    .map((c, i) => {
+      let x = left;
+      const y = 10 + i * rowH;
+      const parts = stages
+        .map((s, j) => {
+          const w = scale(c.latencyMs[s].p50);
+          const rect = `<rect class="bar" x="${x}" y="${y}" width="${w}" height="${rowH - 8}" fill="${colour(j)}"><title>${s} p50 ${fmt(c.latencyMs[s].p50, 1)} ms</title></rect>`;
+          x += w;
+          return rect;
+        })
+        .join('');
+      return `<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc(c.name)}</text>${parts}<text x="${x + 6}" y="${y + 13}">${fmt(c.latencyMs.total.p50, 1)} ms</text>`;
+    })
+    .join('');
+  const legend = stages
+    .map(
+      (s, j) =>
+        `<rect x="${left + j * 90}" y="${height - 18}" width="10" height="10" fill="${colour(j)}"/><text x="${left + 14 + j * 90}" y="${height - 9}">${s}</text>`,
+    )
+    .join('');
+  return `<figure><figcaption>Latency per stage, p50 (ms per query)</figcaption><svg class="chart" data-chart="latency" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${rows}${legend}</svg></figure>`;
+}
+
+function table(results: EvalResults): string {
+  const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@50', 'recall@100', 'map@100'];
+  const head = `<tr><th>configuration</th>${cols.map((c) => `<th>${c}</th>`).join('')}<th>p50 ms</th><th>p95 ms</th><th>queries/s</th><th>Δ nDCG@10 (p)</th></tr>`;
+  const rows = results.configurations
+    .map((c) => {
+      const cmp = c.comparison?.['ndcg@10'];
+      const delta = cmp
+        ? `${cmp.meanDifference >= 0 ? '+' : ''}${fmt(cmp.meanDifference)} (${fmt(cmp.randomisation.pValue, 3)})`
+        : 'baseline';
+      return `<tr data-config="${esc(c.name)}"><td>${esc(c.name)}</td>${cols.map((m) => `<td data-measure="${m}">${fmt(c.metrics[m])}</td>`).join('')}<td>${fmt(c.latencyMs.total.p50, 1)}</td><td>${fmt(c.latencyMs.total.p95, 1)}</td><td>${fmt(c.queriesPerSecond, 2)}</td><td>${delta}</td></tr>`;
+    })
+    .join('');
+  return `<table id="results">${head}${rows}</table>`;
+}
+
+export function renderHtmlReport(results: EvalResults): string {
+  const base = results.configurations.find((c) => c.name === results.baseline);
+  const comparisons = base
+    ? results.configurations
+        .filter((c) => c !== base)
+        .map((c, i) => winsLosses(results, base, c, i))
+        .join('')
+    : '';
+  const note = results.truncatedTo
+    ? `<p class="warn">Only the first ${results.truncatedTo} queries were evaluated.</p>`
+    : '';
+  const tuning = results.configurations
+    .filter((c) => c.tuning)
+    .map(
+      (c) =>
+        `<li>${esc(c.name)}: ${esc(c.tuning?.chosen.method ?? '')} weight ${c.tuning?.chosen.weight} (tuned on ${esc(c.tuning?.split ?? '')}, ${c.tuning?.queries} queries, ${esc(c.tuning?.measure ?? '')} ${fmt(c.tuning?.grid.find((g) => g.method === c.tuning?.chosen.method && g.weight === c.tuning?.chosen.weight)?.value)})</li>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>winnow eval: ${esc(results.dataset)} ${esc(results.split)}</title>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:960px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
+</head><body>
+<h1>winnow eval — ${esc(results.dataset)} (${esc(results.split)})</h1>
+<p>${results.queries} queries · baseline <b>${esc(results.baseline)}</b> · ${esc(results.createdAt)}</p>${note}
+${table(results)}
+${tuning ? `<h2>Fusion tuning</h2><ul>${tuning}</ul>` : ''}
+<h2>Metrics</h2>${['ndcg@10', 'mrr@10', 'recall@100', 'map@100'].map((m) => metricBars(results, m)).join('')}
+<h2>Recall curves</h2>${recallCurves(results)}
+<h2>Per-query wins and losses</h2>${comparisons || '<p>One configuration: nothing to compare.</p>'}
+<h2>Latency</h2>${latencyChart(results)}
+</body></html>
+`;
+}

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import { type Embedder, type PipelineConfig, sha256Hex, type VectorStore } from '@winnow/core';
+import {
+  createChunkerFromConfig,
+  createEmbedderFromConfig,
+  createIndexer,
+  type IndexProgress,
+  openStoreFromConfig,
+  type RunReport,
+} from '@winnow/pipeline';
+import type { BeirDataset } from '../io/beir.js';
+import { beirSources, parseBeirSource } from './corpus.js';
+
+/** What decides the contents of an index: configurations that agree on these share one. */
+export function indexKey(config: PipelineConfig): string {
+  const { provider, model, dtype, queryPrefix, documentPrefix, baseURL, dimensions } = config.embed;
+  const { metric, index, halfvec } = config.store;
+  const identity = {
+    embed: { provider, model, dtype, queryPrefix, documentPrefix, baseURL, dimensions },
+    chunk: config.chunk,
+    store: { metric, index, halfvec },
+  };
+  return sha256Hex(JSON.stringify(identity)).slice(0, 12);
+}
+
+export interface IndexedCorpus {
+  key: string;
+  embedder: Embedder;
+  store: VectorStore;
+  report: RunReport;
+}
+
+export interface IndexCorpusOptions {
+  /** Folder for embedded (PGlite) indexes, one sub-folder per dataset and index key. */
+  cacheDir: string;
+  /** Use the PostgreSQL server at this URL instead of PGlite (one collection per index key). */
+  databaseUrl?: string | undefined;
+  onProgress?: (event: IndexProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Opens (or creates) the index for a configuration and brings it up to date with the corpus. The indexer is
+ * incremental, so a second run over an unchanged corpus only re-reads it and compares content hashes: this is
+ * the on-disk cache that makes repeated `winnow eval` runs cheap.
+ */
+export async function indexCorpus(
+  dataset: BeirDataset,
+  datasetName: string,
+  config: PipelineConfig,
+  options: IndexCorpusOptions,
+): Promise<IndexedCorpus> {
+  const key = indexKey(config);
+  const embedder = await createEmbedderFromConfig(config.embed);
+  const storeConfig: PipelineConfig['store'] = options.databaseUrl
+    ? {
+        ...config.store,
+        driver: 'postgres',
+        url: options.databaseUrl,
+        collection: `eval_${datasetName}_${key}`
+          .toLowerCase()
+          .replace(/[^a-z0-9_]/g, '_')
+          .slice(0, 40),
+      }
+    : { ...config.store, driver: 'pglite', path: join(options.cacheDir, `${datasetName}-${key}`) };
+  const store = await openStoreFromConfig(storeConfig, embedder);
+  const chunker = await createChunkerFromConfig(config);
+  const indexer = createIndexer({
+    loaders: parseBeirSource,
+    chunker,
+    embedder,
+    store,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  const report = await indexer.run(
+    beirSources(dataset, options.signal === undefined ? {} : { signal: options.signal }),
+    {
+      waitForLock: true,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    },
+  );
+  return { key, embedder, store, report };
+}

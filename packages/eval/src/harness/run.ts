@@ -1,0 +1,349 @@
+import { basename } from 'node:path';
+import { type Candidate, type PipelineConfig, type Reranker, throwIfAborted } from '@winnow/core';
+import {
+  createRerankerFromConfig,
+  createRetrieverFromConfig,
+  type FusionOptions,
+  fuseStages,
+  type IndexProgress,
+} from '@winnow/pipeline';
+import { chunkHitsFromCandidates, documentRunFromChunkHits } from '../chunk-hits.js';
+import { evaluateRun } from '../evaluate.js';
+import { type BeirDataset, loadBeirDataset } from '../io/beir.js';
+import { bootstrapCi, type ConfidenceInterval } from '../stats/bootstrap.js';
+import { type Comparison, compareEvaluations } from '../stats/compare.js';
+import type { Evaluation, Run } from '../types.js';
+import { type IndexedCorpus, indexCorpus } from './index-cache.js';
+import { type LatencySummary, summarise } from './latency.js';
+
+/** The measures every report carries (friendly names; trec_eval semantics). */
+export const REPORT_MEASURES = [
+  'ndcg@10',
+  'mrr@10',
+  'recall@10',
+  'recall@50',
+  'recall@100',
+  'map@100',
+  'p@10',
+  'hit@10',
+  'recall@1',
+  'recall@3',
+  'recall@5',
+  'recall@20',
+] as const;
+
+export interface EvalConfiguration {
+  name: string;
+  config: PipelineConfig;
+}
+
+export interface TuneOptions {
+  /** The split tuned on (never the reported one). Default 'train'. */
+  split: string;
+  /** Use at most this many tuning queries (a seeded sample keeps runs short). Default all. */
+  maxQueries?: number;
+  /** Weights of the rerank stage tried for each method. */
+  weights?: number[];
+  methods?: FusionOptions['method'][];
+  /** The measure maximised. Default 'ndcg@10'. */
+  measure?: string;
+}
+
+export interface HarnessProgress {
+  phase: 'index' | 'tune' | 'query';
+  configuration: string;
+  done: number;
+  total: number;
+  index?: IndexProgress;
+}
+
+export interface HarnessOptions {
+  /** A BEIR-layout folder. */
+  dataset: string;
+  /** The reported split. Default 'test'. */
+  split?: string;
+  configurations: EvalConfiguration[];
+  /** Name of the configuration the others are compared with. Default: the first. */
+  baseline?: string;
+  /** Tune fusion of reranked configurations on another split first. */
+  tune?: TuneOptions;
+  cacheDir: string;
+  databaseUrl?: string | undefined;
+  /** Evaluate only the first N queries (quick checks; reports say so). */
+  maxQueries?: number;
+  onProgress?: (event: HarnessProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface TuningResult {
+  split: string;
+  queries: number;
+  measure: string;
+  chosen: FusionOptions;
+  /** The measure on the tuning split for every grid point, and for rerank-only and recall-only. */
+  grid: { method: FusionOptions['method']; weight: number; value: number }[];
+}
+
+export interface ConfigurationResult {
+  name: string;
+  config: PipelineConfig;
+  indexKey: string;
+  metrics: Record<string, number>;
+  intervals: Record<string, ConfidenceInterval>;
+  perQuery: Record<string, Record<string, number>>;
+  latencyMs: { embed: LatencySummary; recall: LatencySummary; rerank: LatencySummary; total: LatencySummary };
+  queriesPerSecond: number;
+  index: { documents: number; chunks: number; embedded: number; reused: number; durationMs: number };
+  tuning?: TuningResult;
+  /** Against the baseline, per reported measure. */
+  comparison?: Record<string, Comparison>;
+  /** Document run (kept for run files; not serialised into results.json). */
+  run: Run;
+}
+
+export interface EvalResults {
+  dataset: string;
+  split: string;
+  createdAt: string;
+  queries: number;
+  /** Set when maxQueries cut the query set: such figures are not comparable with published ones. */
+  truncatedTo?: number;
+  baseline: string;
+  measures: string[];
+  configurations: ConfigurationResult[];
+}
+
+interface QueryOutcome {
+  queryId: string;
+  candidates: Candidate[];
+  timings: { embed: number; recall: number; rerank: number; total: number };
+}
+
+/**
+ * Runs every configuration over a BEIR dataset: indexes the corpus once per distinct index setting (cached on
+ * disk), optionally tunes fusion on a training split, then evaluates the reported split once per configuration.
+ */
+export async function runEvaluation(options: HarnessOptions): Promise<EvalResults> {
+  const split = options.split ?? 'test';
+  if (options.tune && options.tune.split === split) {
+    throw new Error(`tuning split and reported split are both '${split}': tune on another split (e.g. train)`);
+  }
+  const signal = options.signal;
+  const dataset = await loadBeirDataset(options.dataset, { split, ...(signal ? { signal } : {}) });
+  const name = basename(options.dataset.replace(/\/+$/, ''));
+  const tuneSet = options.tune ? await loadBeirDataset(options.dataset, { split: options.tune.split }) : undefined;
+  const indexes = new Map<string, IndexedCorpus>();
+  const rerankers = new Map<string, Reranker | undefined>();
+  const results: ConfigurationResult[] = [];
+  const measures = [...REPORT_MEASURES];
+  try {
+    for (const { name: configName, config: original } of options.configurations) {
+      throwIfAborted(signal, 'evaluation');
+      let config = original;
+      const indexed = await ensureIndex(indexes, dataset, name, config, options, configName);
+      const rerankKey = JSON.stringify(config.rerank);
+      if (!rerankers.has(rerankKey)) rerankers.set(rerankKey, await createRerankerFromConfig(config.rerank));
+      const reranker = rerankers.get(rerankKey);
+
+      let tuning: TuningResult | undefined;
+      if (options.tune && tuneSet && reranker) {
+        tuning = await tuneFusion(tuneSet, config, indexed, reranker, options.tune, options, configName);
+        config = { ...config, fusion: tuning.chosen };
+      }
+      const outcomes = await runQueries(dataset, config, indexed, reranker, options, 'query', configName);
+      const run = toRun(outcomes);
+      const evaluation = evaluateRun(run, dataset.qrels, measures);
+      results.push(summariseConfiguration(configName, config, indexed, outcomes, evaluation, run, tuning));
+    }
+  } finally {
+    for (const reranker of rerankers.values()) await reranker?.close?.();
+    for (const { store, embedder } of indexes.values()) {
+      await store.close();
+      await embedder.close?.();
+    }
+  }
+  const baseline = options.baseline ?? results[0]?.name ?? '';
+  const base = results.find((r) => r.name === baseline);
+  if (!base) throw new Error(`baseline '${baseline}' is not one of the configurations`);
+  for (const result of results) {
+    if (result === base) continue;
+    result.comparison = Object.fromEntries(
+      ['ndcg@10', 'mrr@10', 'recall@100', 'map@100'].map((m) => [
+        m,
+        compareEvaluations(asEvaluation(base, measures), asEvaluation(result, measures), m, { seed: 42 }),
+      ]),
+    );
+  }
+  return {
+    dataset: name,
+    split,
+    createdAt: new Date().toISOString(),
+    queries: dataset.queries.size,
+    ...(options.maxQueries === undefined ? {} : { truncatedTo: Math.min(options.maxQueries, dataset.queries.size) }),
+    baseline,
+    measures,
+    configurations: results,
+  };
+}
+
+async function ensureIndex(
+  indexes: Map<string, IndexedCorpus>,
+  dataset: BeirDataset,
+  datasetName: string,
+  config: PipelineConfig,
+  options: HarnessOptions,
+  configName: string,
+): Promise<IndexedCorpus> {
+  const { indexKey } = await import('./index-cache.js');
+  const key = indexKey(config);
+  const existing = indexes.get(key);
+  if (existing) return existing;
+  const indexed = await indexCorpus(dataset, datasetName, config, {
+    cacheDir: options.cacheDir,
+    databaseUrl: options.databaseUrl,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (index) =>
+      options.onProgress?.({ phase: 'index', configuration: configName, done: index.documents.seen, total: 0, index }),
+  });
+  indexes.set(key, indexed);
+  return indexed;
+}
+
+async function runQueries(
+  dataset: BeirDataset,
+  config: PipelineConfig,
+  indexed: IndexedCorpus,
+  reranker: Reranker | undefined,
+  options: HarnessOptions,
+  phase: 'query' | 'tune',
+  configName: string,
+  limit?: number,
+): Promise<QueryOutcome[]> {
+  // Keep every recalled candidate in the final order: the run is scored to depth recall.k.
+  const evalConfig: PipelineConfig = { ...config, rerank: { ...config.rerank, k: config.recall.k } };
+  const retriever = createRetrieverFromConfig(evalConfig, {
+    embedder: indexed.embedder,
+    store: indexed.store,
+    reranker,
+  });
+  const queries = [...dataset.queries.values()].slice(0, limit ?? options.maxQueries ?? dataset.queries.size);
+  const outcomes: QueryOutcome[] = [];
+  for (const [i, query] of queries.entries()) {
+    throwIfAborted(options.signal, 'evaluation');
+    const result = await retriever.retrieve(query.text, options.signal ? { signal: options.signal } : {});
+    outcomes.push({
+      queryId: query.id,
+      candidates: result.candidates,
+      timings: {
+        embed: result.timings.embedMs ?? 0,
+        recall: result.timings.recallMs ?? 0,
+        rerank: result.timings.rerankMs ?? 0,
+        total: result.timings.totalMs,
+      },
+    });
+    options.onProgress?.({ phase, configuration: configName, done: i + 1, total: queries.length });
+  }
+  return outcomes;
+}
+
+function toRun(outcomes: readonly QueryOutcome[]): Run {
+  return documentRunFromChunkHits(new Map(outcomes.map((o) => [o.queryId, chunkHitsFromCandidates(o.candidates)])));
+}
+
+/**
+ * Grid search of the fusion method and weight on the tuning split. Reranking runs once per query; each grid
+ * point only re-fuses the stored scores. The grid includes weight 0 (recall order) and 'rerank' (reranker
+ * order), so the chosen fusion is never worse than either stage alone on the tuning split.
+ */
+async function tuneFusion(
+  tuneSet: BeirDataset,
+  config: PipelineConfig,
+  indexed: IndexedCorpus,
+  reranker: Reranker,
+  tune: TuneOptions,
+  options: HarnessOptions,
+  configName: string,
+): Promise<TuningResult> {
+  const measure = tune.measure ?? 'ndcg@10';
+  const rerankOnly: PipelineConfig = { ...config, fusion: { ...config.fusion, method: 'rerank' } };
+  const outcomes = await runQueries(
+    tuneSet,
+    rerankOnly,
+    indexed,
+    reranker,
+    options,
+    'tune',
+    configName,
+    tune.maxQueries,
+  );
+  const weights = tune.weights ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+  const methods = tune.methods ?? ['interpolate', 'rrf'];
+  const grid: TuningResult['grid'] = [];
+  const score = (fusion: FusionOptions) => {
+    const fused = outcomes.map((o) => ({ ...o, candidates: fuseStages(o.candidates, config.recall.mode, fusion) }));
+    return evaluateRun(toRun(fused), tuneSet.qrels, [measure]).mean[measure] ?? 0;
+  };
+  let best: { fusion: FusionOptions; value: number } | undefined;
+  const consider = (fusion: FusionOptions) => {
+    const value = score(fusion);
+    grid.push({ method: fusion.method, weight: fusion.weight, value });
+    if (!best || value > best.value + 1e-12) best = { fusion, value };
+  };
+  for (const method of methods) {
+    for (const weight of weights) consider({ ...config.fusion, method, weight });
+  }
+  consider({ ...config.fusion, method: 'rerank', weight: 1 });
+  const chosen = (best as { fusion: FusionOptions }).fusion;
+  return { split: tune.split, queries: outcomes.length, measure, chosen, grid };
+}
+
+function summariseConfiguration(
+  name: string,
+  config: PipelineConfig,
+  indexed: IndexedCorpus,
+  outcomes: QueryOutcome[],
+  evaluation: Evaluation,
+  run: Run,
+  tuning: TuningResult | undefined,
+): ConfigurationResult {
+  const totalMs = outcomes.reduce((a, o) => a + o.timings.total, 0);
+  const intervals: Record<string, ConfidenceInterval> = {};
+  for (const measure of evaluation.measures) {
+    const values = Object.values(evaluation.perQuery).map((q) => q[measure] ?? 0);
+    intervals[measure] = bootstrapCi(values, { seed: 7 });
+  }
+  return {
+    name,
+    config,
+    indexKey: indexed.key,
+    metrics: evaluation.mean,
+    intervals,
+    perQuery: evaluation.perQuery,
+    latencyMs: {
+      embed: summarise(outcomes.map((o) => o.timings.embed)),
+      recall: summarise(outcomes.map((o) => o.timings.recall)),
+      rerank: summarise(outcomes.map((o) => o.timings.rerank)),
+      total: summarise(outcomes.map((o) => o.timings.total)),
+    },
+    queriesPerSecond: totalMs > 0 ? Math.round((outcomes.length * 1000 * 100) / totalMs) / 100 : 0,
+    index: {
+      documents: indexed.report.added.length + indexed.report.changed.length + indexed.report.unchanged,
+      chunks: indexed.report.chunks.written,
+      embedded: indexed.report.chunks.embedded,
+      reused: indexed.report.chunks.reused,
+      durationMs: indexed.report.durationsMs.total,
+    },
+    ...(tuning === undefined ? {} : { tuning }),
+    run,
+  };
+}
+
+function asEvaluation(result: ConfigurationResult, measures: string[]): Evaluation {
+  return {
+    measures,
+    perQuery: result.perQuery,
+    mean: result.metrics,
+    meanComplete: result.metrics,
+    queries: { inQrels: 0, inRun: 0, evaluated: 0, qrelsOnly: [], runOnly: [], withoutRelevant: [] },
+  };
+}
