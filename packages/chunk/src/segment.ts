@@ -10,6 +10,7 @@ export interface Range {
 
 const sentenceSegmenter = new Intl.Segmenter(undefined, { granularity: 'sentence' });
 const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
+const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const WHITESPACE = /\s/u;
 
 function isSpace(text: string, index: number): boolean {
@@ -86,7 +87,16 @@ export function wordCuts(text: string, range: Range): number[] {
   return cuts;
 }
 
-/** Every code point boundary inside a range (the last resort: never inside a surrogate pair). */
+/** Every user-perceived character boundary inside a range (an accent stays with its letter, an emoji whole). */
+export function graphemeCuts(text: string, range: Range): number[] {
+  const cuts: number[] = [];
+  for (const segment of graphemeSegmenter.segment(text.slice(range.start, range.end))) {
+    if (segment.index > 0) cuts.push(range.start + segment.index);
+  }
+  return cuts;
+}
+
+/** Every code point boundary inside a range (the very last resort: never inside a surrogate pair). */
 export function codePointCuts(text: string, range: Range): number[] {
   const cuts: number[] = [];
   let position = range.start;

@@ -1,5 +1,14 @@
 import { WinnowError } from '@winnow/core';
-import { codePointCuts, lines, paragraphs, type Range, sentences, trimRange, wordCuts } from './segment.js';
+import {
+  codePointCuts,
+  graphemeCuts,
+  lines,
+  paragraphs,
+  type Range,
+  sentences,
+  trimRange,
+  wordCuts,
+} from './segment.js';
 
 /** How natural a cut before a piece is; the packer prefers cutting at the strongest break. */
 export const BREAK = { token: 0, word: 1, sentence: 2, line: 3, paragraph: 4, block: 5, section: 6 } as const;
@@ -23,15 +32,17 @@ const LINES: SplitLevel = { kind: 'parts', strength: BREAK.line, parts: (t, r) =
 const CODE_LINES: SplitLevel = { kind: 'parts', strength: BREAK.line, parts: (t, r) => lines(t, r, true) };
 const SENTENCES: SplitLevel = { kind: 'parts', strength: BREAK.sentence, parts: sentences };
 const WORDS: SplitLevel = { kind: 'cuts', strength: BREAK.word, cuts: wordCuts };
+const GRAPHEMES: SplitLevel = { kind: 'cuts', strength: BREAK.token, cuts: graphemeCuts };
+// Only for a single grapheme cluster longer than a chunk (e.g. hundreds of stacked combining marks).
 const CODE_POINTS: SplitLevel = { kind: 'cuts', strength: BREAK.token, cuts: codePointCuts };
 
-/** Finer and finer divisions per block kind: structure first, then sentences, words and finally code points. */
+/** Finer and finer divisions per block kind: structure first, then sentences, words and finally characters. */
 export const LEVELS = {
-  paragraph: [PARAGRAPHS, SENTENCES, WORDS, CODE_POINTS],
-  heading: [SENTENCES, WORDS, CODE_POINTS],
-  list: [PARAGRAPHS, LINES, SENTENCES, WORDS, CODE_POINTS],
-  code: [CODE_LINES, WORDS, CODE_POINTS],
-  table: [LINES, WORDS, CODE_POINTS],
+  paragraph: [PARAGRAPHS, SENTENCES, WORDS, GRAPHEMES, CODE_POINTS],
+  heading: [SENTENCES, WORDS, GRAPHEMES, CODE_POINTS],
+  list: [PARAGRAPHS, LINES, SENTENCES, WORDS, GRAPHEMES, CODE_POINTS],
+  code: [CODE_LINES, WORDS, GRAPHEMES, CODE_POINTS],
+  table: [LINES, WORDS, GRAPHEMES, CODE_POINTS],
 } as const satisfies Record<string, readonly SplitLevel[]>;
 
 /**

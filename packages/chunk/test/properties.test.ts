@@ -47,6 +47,9 @@ const longWord = fc.oneof(
   fc.integer({ min: 20, max: 1200 }).map((n) => 'x'.repeat(n)),
   fc.integer({ min: 10, max: 300 }).map((n) => 'ab1.'.repeat(n)),
   fc.integer({ min: 10, max: 200 }).map((n) => 'Lorem'.repeat(n)),
+  // Combining accents and emoji with skin-tone modifiers: cuts must fall between grapheme clusters.
+  fc.integer({ min: 10, max: 400 }).map((n) => 'e\u0301'.repeat(n)),
+  fc.integer({ min: 10, max: 200 }).map((n) => '\u{1F44D}\u{1F3FD}'.repeat(n)),
 );
 const word = fc.oneof(
   { weight: 30, arbitrary: fc.constantFrom(...VOCABULARY) },
@@ -213,6 +216,7 @@ function checkChunks(c: Case, chunks: readonly Chunk[], counter: TokenCounter): 
     expect(pages).toEqual(pagesTouched(doc, charStart, charEnd));
     expect(lineStart !== undefined && lineEnd !== undefined && lineStart <= lineEnd).toBe(true);
     if (c.contextual === false) expect(chunk.embedText).toBeUndefined();
+    expect(/^\p{M}/u.test(chunk.text) || /^[\u{1F3FB}-\u{1F3FF}]/u.test(chunk.text)).toBe(false);
     const previous = chunks[index - 1];
     if (previous !== undefined) {
       expect(charStart).toBeGreaterThan(previous.provenance.charStart);

@@ -17,8 +17,8 @@ export interface ModelTokenCounter extends TokenCounter {
 
 // One tokenizer per folder or hub id, shared by every counter in the process: loading parses a large JSON file.
 const tokenizers = new Map<string, Promise<PreTrainedTokenizer>>();
-// transformers.js reads its model location from a global `env`; loads are serialised so that one load's
-// settings are never seen by another, and the previous settings are restored afterwards.
+// transformers.js reads its model location from a global `env`; this module's loads are serialised so that one
+// load's settings are never seen by another, and the previous settings are restored afterwards.
 let loadQueue: Promise<unknown> = Promise.resolve();
 
 /**
@@ -75,17 +75,20 @@ function wrapTokenizer(id: string, tokenizer: PreTrainedTokenizer): ModelTokenCo
 }
 
 async function loadLocal(dir: string): Promise<PreTrainedTokenizer> {
-  const saved = { allowRemoteModels: env.allowRemoteModels, allowLocalModels: env.allowLocalModels };
-  const savedPath = env.localModelPath;
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = `${dirname(dir)}/`;
+  const ours = { allowRemoteModels: false, allowLocalModels: true, localModelPath: `${dirname(dir)}/` };
+  const saved = {
+    allowRemoteModels: env.allowRemoteModels,
+    allowLocalModels: env.allowLocalModels,
+    localModelPath: env.localModelPath,
+  };
+  Object.assign(env, ours);
   try {
     return await AutoTokenizer.from_pretrained(basename(dir));
   } finally {
-    env.allowRemoteModels = saved.allowRemoteModels;
-    env.allowLocalModels = saved.allowLocalModels;
-    env.localModelPath = savedPath;
+    // Put back what was there, unless other code has set its own values meanwhile.
+    for (const key of Object.keys(ours) as (keyof typeof ours)[]) {
+      if (env[key] === ours[key]) Object.assign(env, { [key]: saved[key] });
+    }
   }
 }
 
