@@ -1,1 +1,27 @@
-export {};
+export { type DecodedText, decodeText } from './decode.js';
+export { type Detection, detectMediaType, MEDIA_TYPES, type TypeMismatchPolicy } from './detect.js';
+export {
+  type CollectedDocuments,
+  collectAll,
+  type IngestOptions,
+  type IngestProgress,
+  ingest,
+  loadAll,
+} from './ingest.js';
+export { HtmlLoader } from './loaders/html/loader.js';
+export { MarkdownLoader } from './loaders/markdown.js';
+export { PassageLoader, TextLoader } from './loaders/text.js';
+export { type PasswordTable, passwordFor } from './passwords.js';
+export { PdfLoader, type PdfLoaderOptions } from './pdf/loader.js';
+export { type DefaultLoaderOptions, defaultLoaders, LoaderRegistry } from './registry.js';
+export { type BeirSourceOptions, beirSource } from './sources/beir.js';
+export { type FileSourceOptions, type FolderSourceOptions, fileSource, folderSource } from './sources/folder.js';
+export type { SkipReason } from './sources/walk.js';
+export {
+  type DocumentSource,
+  type IngestFailure,
+  type IngestResult,
+  isRejection,
+  type SourceItem,
+  type SourceRejection,
+} from './types.js';

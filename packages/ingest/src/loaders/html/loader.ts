@@ -1,0 +1,80 @@
+import {
+  assembleDocument,
+  type CallOptions,
+  type Loader,
+  type Metadata,
+  type ParsedDocument,
+  type SourceDocument,
+  throwIfAborted,
+} from '@winnow/core';
+import { type CheerioAPI, load } from 'cheerio';
+import { MEDIA_TYPES } from '../../detect.js';
+import { htmlBlocks, normalizeInline } from './blocks.js';
+import { decodeHtml } from './charset.js';
+import { mainContent } from './main-content.js';
+
+/** Link pruning that leaves less than this share of the content's text is undone (a page of links). */
+const MIN_KEPT_SHARE = 0.2;
+
+function pageMetadata($: CheerioAPI): Metadata {
+  const out: Metadata = {};
+  const title = normalizeInline($('head > title').first().text()) || $('meta[property="og:title"]').attr('content');
+  if (title) out.title = title.trim();
+  const canonical = $('link[rel~="canonical"]').attr('href');
+  if (canonical) out.canonicalUrl = canonical.trim();
+  const html = $('html').first();
+  const lang = html.attr('lang') ?? html.attr('xml:lang');
+  if (lang) out.lang = lang.trim();
+  const description = $('meta[name="description"]').attr('content');
+  if (description) out.description = normalizeInline(description);
+  return out;
+}
+
+function parse(html: string): CheerioAPI {
+  // parse5 (cheerio's HTML parser) reports source positions, which give blocks their line ranges.
+  return load(html, { sourceCodeLocationInfo: true } as Parameters<typeof load>[1]);
+}
+
+/**
+ * HTML: the page's charset honoured (BOM, meta, XML declaration), the main content found (article / main /
+ * [role=main], else the element holding most of the text) and stripped of chrome; title, canonical URL, lang
+ * and description go into metadata.
+ */
+export class HtmlLoader implements Loader {
+  readonly name = 'html';
+  readonly mediaTypes = [MEDIA_TYPES.html, 'application/xhtml+xml'] as const;
+
+  async load(source: SourceDocument, options: CallOptions = {}): Promise<ParsedDocument> {
+    throwIfAborted(options.signal, `loading ${source.uri}`);
+    let html = source.text ?? '';
+    let encoding: Metadata = {};
+    if (source.bytes) {
+      const decoded = decodeHtml(source.bytes, source.uri);
+      html = decoded.text;
+      encoding = { encoding: decoded.encoding, ...(decoded.guessed ? { encodingGuessed: true } : {}) };
+    }
+    const $ = parse(html);
+    const metadata: Metadata = { ...source.metadata, ...pageMetadata($), ...encoding };
+    let content = mainContent($, { pruneLinks: true });
+    let doc = $;
+    if (content && content.linkPruned > 1 - MIN_KEPT_SHARE) {
+      // Nothing but links (a sitemap, an index page): keep them rather than return an empty page.
+      doc = parse(html);
+      content = mainContent(doc, { pruneLinks: false });
+    }
+    const blocks = content ? htmlBlocks(doc, content.root) : [];
+    const h1 = blocks.find((b) => b.kind === 'heading' && b.level === 1)?.text;
+    const title = typeof metadata.title === 'string' ? metadata.title : h1;
+    return assembleDocument(
+      {
+        id: source.id,
+        uri: source.uri,
+        mediaType: source.mediaType,
+        ...(title ? { title } : {}),
+        metadata,
+        contentHash: source.contentHash,
+      },
+      blocks,
+    );
+  }
+}
