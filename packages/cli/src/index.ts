@@ -1,1 +1,3 @@
-export {};
+export { EXIT, exitCodeFor } from './exit-codes.js';
+export { buildProgram, main } from './main.js';
+export { CONFIG_TEMPLATE } from './template.js';

@@ -38,6 +38,8 @@ export const storeConfigSchema = z
 
 export const ingestConfigSchema = z
   .strictObject({
+    /** The folder `winnow index` / `winnow reindex` read when no path is given, relative to the config file. */
+    root: z.string().min(1).default('.'),
     include: z.array(z.string().min(1)).default(['**/*']),
     exclude: z.array(z.string().min(1)).default(['**/node_modules/**', '**/.git/**', '**/.winnow/**']),
     maxFileBytes: positiveInt.default(50 * 1024 * 1024),

@@ -16,20 +16,19 @@ import {
   type VectorStore,
   WinnowError,
 } from '@winnow/core';
+import { type IngestFailure, isRejection, LoaderRegistry, type SourceItem } from '@winnow/ingest';
 
-/** A source that could not even be read (too large, unreadable, …): reported, and its stored version kept. */
-export interface SourceFailure {
-  id: string;
-  uri: string;
-  code: ErrorCode;
-  message: string;
-}
+export type { SourceItem } from '@winnow/ingest';
 
-export type SourceItem = SourceDocument | { failure: SourceFailure };
+/** A document that could not be indexed, with the reason; its previously indexed version is kept. */
+export type SourceFailure = IngestFailure;
 
 export interface IndexerOptions {
-  /** Loaders chosen by media type, or one function that parses any source. */
-  loaders: readonly Loader[] | ((source: SourceDocument, options?: CallOptions) => Promise<ParsedDocument>);
+  /** Loaders chosen by media type (e.g. `defaultLoaders()`), or one function that parses any source. */
+  loaders:
+    | LoaderRegistry
+    | readonly Loader[]
+    | ((source: SourceDocument, options?: CallOptions) => Promise<ParsedDocument>);
   chunker: Chunker;
   embedder: Embedder;
   store: VectorStore;
@@ -90,7 +89,12 @@ export const REINDEX_LOCK = 'winnow-reindex';
  */
 export function createIndexer(options: IndexerOptions): Indexer {
   const batchChunks = options.embedBatchChunks ?? 256;
-  const load = typeof options.loaders === 'function' ? options.loaders : loaderByMediaType(options.loaders);
+  const load =
+    typeof options.loaders === 'function'
+      ? options.loaders
+      : loaderByMediaType(
+          options.loaders instanceof LoaderRegistry ? options.loaders : new LoaderRegistry(options.loaders),
+        );
 
   async function run(sources: AsyncIterable<SourceItem> | Iterable<SourceItem>, runOptions: IndexRunOptions = {}) {
     const body = () => runUnlocked(sources, runOptions);
@@ -155,9 +159,9 @@ export function createIndexer(options: IndexerOptions): Indexer {
 
     for await (const item of sources) {
       throwIfAborted(signal, 'indexing');
-      if ('failure' in item) {
-        seen.add(item.failure.id);
-        report.failures.push(item.failure);
+      if (isRejection(item)) {
+        seen.add(item.rejected.id);
+        report.failures.push(item.rejected);
         continue;
       }
       if (seen.has(item.id)) {
@@ -298,11 +302,14 @@ function toRecord(p: Pending): DocumentRecord {
   };
 }
 
-function loaderByMediaType(loaders: readonly Loader[]) {
+function loaderByMediaType(registry: LoaderRegistry) {
   return async (source: SourceDocument, options?: CallOptions): Promise<ParsedDocument> => {
-    const loader = loaders.find((l) => l.mediaTypes.includes(source.mediaType) || l.mediaTypes.includes('*/*'));
+    const loader = registry.get(source.mediaType);
     if (!loader) {
-      throw new WinnowError('E_UNSUPPORTED_TYPE', `no loader for media type ${source.mediaType}`, { file: source.uri });
+      throw new WinnowError('E_UNSUPPORTED_TYPE', `no loader for media type ${source.mediaType}`, {
+        file: source.uri,
+        hint: `supported: ${registry.mediaTypes.join(', ')}`,
+      });
     }
     return loader.load(source, options);
   };

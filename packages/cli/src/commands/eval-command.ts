@@ -1,0 +1,141 @@
+import { basename, extname, resolve } from 'node:path';
+import { applyEnvironment, loadConfigFile, WinnowError } from '@winnow/core';
+import { type EvalConfiguration, type EvalResults, runEvaluation, writeEvalOutputs } from '@winnow/eval';
+import { EXIT } from '../exit-codes.js';
+import type { Output } from '../output.js';
+
+export interface EvalCommandOptions {
+  dataset: string;
+  split: string;
+  config: string[];
+  baseline?: string;
+  failBelow?: string[];
+  tuneSplit?: string;
+  tuneQueries?: string;
+  maxQueries?: string;
+  out: string;
+  cacheDir: string;
+  json?: boolean;
+}
+
+/** Parses `metric=value` gates, e.g. `ndcg@10=0.65`. */
+export function parseGates(gates: readonly string[]): { measure: string; minimum: number }[] {
+  return gates.map((gate) => {
+    const match = /^([A-Za-z_@.0-9]+)=([0-9.]+)$/.exec(gate);
+    if (!match) {
+      throw new WinnowError(
+        'E_CONFIG_INVALID',
+        `expected metric=value such as ndcg@10=0.6, got ${JSON.stringify(gate)}`,
+        {
+          field: '--fail-below',
+        },
+      );
+    }
+    return { measure: match[1] as string, minimum: Number(match[2]) };
+  });
+}
+
+function table(results: EvalResults): string {
+  const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@50', 'recall@100', 'map@100'];
+  const header = ['configuration', ...cols, 'p50 ms', 'p95 ms', 'q/s', 'Δndcg@10 (p)'];
+  const rows = results.configurations.map((c) => {
+    const cmp = c.comparison?.['ndcg@10'];
+    return [
+      c.name,
+      ...cols.map((m) => (c.metrics[m] ?? 0).toFixed(4)),
+      c.latencyMs.total.p50.toFixed(1),
+      c.latencyMs.total.p95.toFixed(1),
+      c.queriesPerSecond.toFixed(2),
+      cmp
+        ? `${cmp.meanDifference >= 0 ? '+' : ''}${cmp.meanDifference.toFixed(4)} (${cmp.randomisation.pValue.toFixed(3)})`
+        : 'baseline',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** `winnow eval`: scores configurations on a BEIR folder, writes the report, and gates with --fail-below. */
+export async function runEvalCommand(options: EvalCommandOptions, out: Output): Promise<number> {
+  if (options.config.length === 0) {
+    throw new WinnowError('E_CONFIG_INVALID', 'give at least one --config file', { field: '--config' });
+  }
+  const gates = parseGates(options.failBelow ?? []);
+  const configurations: EvalConfiguration[] = [];
+  for (const file of options.config) {
+    const config = applyEnvironment(await loadConfigFile(resolve(file)), process.env);
+    configurations.push({ name: config.name ?? basename(file, extname(file)), config });
+  }
+  const names = configurations.map((c) => c.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate)
+    throw new WinnowError('E_CONFIG_INVALID', `two configurations are named ${duplicate}`, { field: 'name' });
+
+  const bars = new Map<string, ReturnType<Output['progress']>>();
+  const bar = (key: string) => {
+    let b = bars.get(key);
+    if (!b) {
+      b = out.progress(key);
+      bars.set(key, b);
+    }
+    return b;
+  };
+  const results = await runEvaluation({
+    dataset: resolve(options.dataset),
+    split: options.split,
+    configurations,
+    ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
+    ...(options.tuneSplit === undefined
+      ? {}
+      : {
+          tune: {
+            split: options.tuneSplit,
+            ...(options.tuneQueries ? { maxQueries: Number(options.tuneQueries) } : {}),
+          },
+        }),
+    ...(options.maxQueries === undefined ? {} : { maxQueries: Number(options.maxQueries) }),
+    cacheDir: resolve(options.cacheDir),
+    databaseUrl: process.env.DATABASE_URL,
+    onProgress: (p) =>
+      bar(`${p.phase} ${p.configuration}`).update(
+        p.done,
+        p.total || undefined,
+        p.phase === 'index' ? 'documents' : 'queries',
+      ),
+  });
+  for (const b of bars.values()) b.stop();
+  const files = await writeEvalOutputs(results, resolve(options.out));
+  const failures = gates.flatMap(({ measure, minimum }) =>
+    results.configurations
+      .filter((c) => (c.metrics[measure] ?? Number.NEGATIVE_INFINITY) < minimum)
+      .map((c) => `${c.name}: ${measure} ${(c.metrics[measure] ?? Number.NaN).toFixed(4)} < ${minimum}`),
+  );
+  if (out.json) {
+    out.result(
+      JSON.stringify(
+        {
+          dataset: results.dataset,
+          split: results.split,
+          queries: results.queries,
+          configurations: results.configurations.map((c) => ({
+            name: c.name,
+            metrics: c.metrics,
+            latencyMs: c.latencyMs,
+            queriesPerSecond: c.queriesPerSecond,
+          })),
+          files,
+          gateFailures: failures,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    out.result(table(results));
+    out.result(`\nreport: ${resolve(options.out, 'report.html')}`);
+    for (const f of failures) out.result(`gate failed: ${f}`);
+  }
+  return failures.length > 0 ? EXIT.gate : EXIT.ok;
+}

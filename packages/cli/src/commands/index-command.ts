@@ -1,0 +1,95 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { WinnowError } from '@winnow/core';
+import { defaultLoaders, fileSource, folderSource } from '@winnow/ingest';
+import {
+  createChunkerFromConfig,
+  createEmbedderFromConfig,
+  createIndexer,
+  openStoreFromConfig,
+  type RunReport,
+} from '@winnow/pipeline';
+import { EXIT } from '../exit-codes.js';
+import type { Output } from '../output.js';
+import { loadSettings } from '../settings.js';
+
+export interface IndexCommandOptions {
+  config?: string;
+  json?: boolean;
+  wait?: boolean;
+}
+
+/**
+ * `winnow index <path>` adds and updates; `winnow reindex [path]` also deletes what the tree no longer has.
+ * Both are incremental (unchanged files are skipped by content hash) and take the reindex lock.
+ */
+export async function runIndex(
+  path: string | undefined,
+  options: IndexCommandOptions,
+  out: Output,
+  mode: 'index' | 'reindex',
+): Promise<number> {
+  const { config, baseDir } = await loadSettings(options.config);
+  const root = resolve(path ?? resolve(baseDir, config.ingest.root));
+  let isFile: boolean;
+  try {
+    isFile = statSync(root).isFile();
+  } catch (error) {
+    throw new WinnowError('E_FILE_NOT_FOUND', 'does not exist', { file: root, cause: error });
+  }
+  const started = Date.now();
+  const embedder = await createEmbedderFromConfig(config.embed);
+  const store = await openStoreFromConfig(config.store, embedder, baseDir);
+  try {
+    const chunker = await createChunkerFromConfig(config);
+    const bar = out.progress(mode);
+    const indexer = createIndexer({
+      loaders: defaultLoaders({ pdfPasswords: config.ingest.pdfPasswords }),
+      chunker,
+      embedder,
+      store,
+      onProgress: (p) =>
+        bar.update(
+          p.documents.seen,
+          undefined,
+          `docs | ${p.chunks} chunks | ${Math.round(p.tokensPerSecond)} tokens/s | ${p.documents.failed} failed`,
+        ),
+    });
+    const source = isFile ? fileSource(root, config.ingest) : folderSource(root, config.ingest);
+    let report: RunReport;
+    try {
+      report = await indexer.run(source, {
+        deleteMissing: mode === 'reindex' && !isFile,
+        waitForLock: options.wait ?? false,
+      });
+    } finally {
+      bar.stop();
+    }
+    const counts = await store.counts();
+    const summary = {
+      command: mode,
+      root,
+      added: report.added.length,
+      changed: report.changed.length,
+      deleted: report.deleted.length,
+      unchanged: report.unchanged,
+      failed: report.failures.length,
+      report,
+      store: { driver: config.store.driver, collection: config.store.collection, ...counts },
+      durationMs: Date.now() - started,
+    };
+    if (out.json) {
+      out.result(JSON.stringify(summary, null, 2));
+    } else {
+      out.result(
+        `${mode}: ${summary.added} added, ${summary.changed} changed, ${summary.deleted} deleted, ${summary.unchanged} unchanged, ${summary.failed} failed` +
+          ` — store has ${counts.documents} documents, ${counts.chunks} chunks (${(summary.durationMs / 1000).toFixed(1)} s)`,
+      );
+      for (const f of report.failures) out.result(`  failed: ${f.uri}: ${f.message}`);
+    }
+    return report.failures.length > 0 ? EXIT.partial : EXIT.ok;
+  } finally {
+    await store.close();
+    await embedder.close?.();
+  }
+}

@@ -1,0 +1,146 @@
+import { isWinnowError } from '@winnow/core';
+import { Command, CommanderError, Option } from 'commander';
+import { runAsk } from './commands/ask-command.js';
+import { runDoctor } from './commands/doctor-command.js';
+import { runEvalCommand } from './commands/eval-command.js';
+import { runIndex } from './commands/index-command.js';
+import { runInit } from './commands/init-command.js';
+import { runQuery } from './commands/query-command.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { createOutput } from './output.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0 success            1 unexpected failure     2 bad usage or configuration
+  3 some files failed  4 another run holds the lock
+  5 database problem   6 model problem          7 eval gate failed   8 remote endpoint failed`;
+
+/** Builds the program; `run` receives each command's exit code. */
+export function buildProgram(run: (task: () => Promise<number>, json: boolean) => Promise<void>): Command {
+  const program = new Command('winnow')
+    .description('Two-stage retrieval-augmented generation: index documents, query, ask, evaluate.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const configOption = () => new Option('-c, --config <file>', 'configuration file (default ./winnow.config.yaml)');
+  const jsonOption = () => new Option('--json', 'print only JSON on stdout');
+
+  program
+    .command('init')
+    .description('write a commented winnow.config.yaml')
+    .option('-f, --force', 'overwrite an existing file')
+    .option('--file <file>', 'where to write it', 'winnow.config.yaml')
+    .addOption(jsonOption())
+    .addHelpText('after', '\nExample:\n  winnow init && winnow index ./docs')
+    .action((opts) => run(() => runInit(opts, createOutput(Boolean(opts.json))), Boolean(opts.json)));
+
+  program
+    .command('index <path>')
+    .description('index a folder or file: add new and changed documents (unchanged ones are skipped)')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .option('--wait', 'wait for another running index/reindex instead of exiting with code 4')
+    .addHelpText('after', '\nExample:\n  winnow index ./docs --json')
+    .action((path, opts) =>
+      run(() => runIndex(path, opts, createOutput(Boolean(opts.json)), 'index'), Boolean(opts.json)),
+    );
+
+  program
+    .command('reindex [path]')
+    .description('bring the index in line with a folder: add, update and delete (cron-safe; default path: ingest.root)')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .option('--wait', 'wait for another running index/reindex instead of exiting with code 4')
+    .addHelpText(
+      'after',
+      `\nExample (crontab, Sundays 03:00):\n  0 3 * * 0  cd /srv/docs && winnow reindex --json >> reindex.log\n${EXIT_CODES_HELP}`,
+    )
+    .action((path, opts) =>
+      run(() => runIndex(path, opts, createOutput(Boolean(opts.json)), 'reindex'), Boolean(opts.json)),
+    );
+
+  program
+    .command('query <text>')
+    .description('ranked chunks with every stage score, heading path, page and uri')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .option('-k, --k <n>', 'results to show')
+    .addHelpText('after', '\nExample:\n  winnow query "how do I rotate the logs?" -k 3')
+    .action((text, opts) => run(() => runQuery(text, opts, createOutput(Boolean(opts.json))), Boolean(opts.json)));
+
+  program
+    .command('ask <question>')
+    .description('retrieve, then stream an answer with citations from an OpenAI-compatible endpoint')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText('after', '\nExample:\n  OPENAI_BASE_URL=http://localhost:8000/v1 winnow ask "what does reindex do?"')
+    .action((question, opts) =>
+      run(() => runAsk(question, opts, createOutput(Boolean(opts.json))), Boolean(opts.json)),
+    );
+
+  program
+    .command('eval')
+    .description('score retrieval on a BEIR-format dataset and compare configurations')
+    .requiredOption('--dataset <folder>', 'BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/<split>.tsv)')
+    .option('--split <name>', 'reported split', 'test')
+    .option('--config <file>', 'a configuration to evaluate (repeatable)', collect, [])
+    .option('--baseline <name>', 'configuration the others are compared with (default: the first)')
+    .option(
+      '--fail-below <metric=value>',
+      'exit with code 7 when a configuration scores below (repeatable)',
+      collect,
+      [],
+    )
+    .option('--tune-split <name>', 'tune fusion of reranked configurations on this split first (e.g. train)')
+    .option('--tune-queries <n>', 'tune on at most n queries of the tuning split')
+    .option('--max-queries <n>', 'evaluate only the first n queries (quick checks)')
+    .option('--out <folder>', 'where results.json, runs and report.html go', 'eval-results')
+    .option('--cache-dir <folder>', 'where indexes are cached between runs', '.winnow/eval-cache')
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      '\nExample:\n  winnow eval --dataset ../shared/datasets/scifact --config eval/configs/dense.yaml --config eval/configs/hybrid-rerank.yaml --tune-split train --fail-below ndcg@10=0.6',
+    )
+    .action((opts) => run(() => runEvalCommand(opts, createOutput(Boolean(opts.json))), Boolean(opts.json)));
+
+  program
+    .command('doctor')
+    .description('check configuration, database and pgvector, models, device and endpoints, with fixes')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText('after', '\nExample:\n  winnow doctor --config winnow.config.yaml')
+    .action((opts) => run(() => runDoctor(opts, createOutput(Boolean(opts.json))), Boolean(opts.json)));
+
+  return program;
+}
+
+/** Runs the CLI and returns its exit code; errors are printed with their code and hint, never as stack traces. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(async (task, json) => {
+    try {
+      code = await task();
+    } catch (error) {
+      code = isWinnowError(error) ? exitCodeFor(error.code) : EXIT.failure;
+      if (json) {
+        process.stdout.write(
+          `${JSON.stringify({ error: isWinnowError(error) ? error.toJSON() : { message: String(error) } })}\n`,
+        );
+      } else {
+        process.stderr.write(`winnow: ${error instanceof Error ? error.message : String(error)}\n`);
+        if (!isWinnowError(error) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+      }
+    }
+  });
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw error;
+  }
+  return code;
+}

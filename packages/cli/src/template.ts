@@ -1,0 +1,62 @@
+/** The commented configuration that `winnow init` writes. Every value shown is the default unless noted. */
+export const CONFIG_TEMPLATE = `# winnow configuration. Every key is optional; the values shown are the defaults.
+# Environment overrides: DATABASE_URL (use that PostgreSQL server), OPENAI_BASE_URL and OPENAI_API_KEY
+# (generation endpoint), WINNOW_MODELS (a folder of model folders for offline use).
+version: 1
+
+store:
+  # pglite: embedded PostgreSQL in a folder, nothing to install. postgres: a server (url or DATABASE_URL).
+  driver: pglite
+  path: .winnow/db
+  collection: winnow
+  metric: cosine            # cosine | inner_product | l2
+  index:
+    type: hnsw              # hnsw | ivfflat | none
+    m: 16
+    efConstruction: 64
+
+ingest:
+  include: ["**/*"]
+  exclude: ["**/node_modules/**", "**/.git/**", "**/.winnow/**"]
+  maxFileBytes: 52428800    # 50 MiB; larger files are reported and skipped
+  # pdfPasswords: { "reports/q3.pdf": "secret" }
+
+chunk:
+  targetTokens: 200         # in the embedding model's own tokens
+  maxTokens: 256            # hard maximum (all-MiniLM-L6-v2 reads 256 tokens)
+  overlapTokens: 32
+  contextual: true          # embed title and heading path with each chunk; stored text stays clean
+
+embed:
+  provider: transformers    # transformers (local ONNX) | openai (any OpenAI-compatible /v1/embeddings)
+  model: all-MiniLM-L6-v2   # a folder under WINNOW_MODELS, a path, or a hub id such as Xenova/all-MiniLM-L6-v2
+  dtype: q8                 # fp32 | fp16 | q8
+  device: auto              # auto tries the GPU, falls back to CPU
+  batchSize: 32
+  # baseURL: http://localhost:8000/v1   # for provider: openai (vLLM, TEI, OpenAI)
+
+recall:                     # stage 1: fast, approximate
+  mode: hybrid              # dense | lexical | hybrid (reciprocal-rank fusion of both)
+  k: 50
+  efSearch: 100
+
+rerank:                     # stage 2: slow, exact
+  provider: none            # none | transformers (local cross-encoder) | http (vLLM/TEI /rerank)
+  model: ce-minilm-l6-scifact   # online: Xenova/ms-marco-MiniLM-L-6-v2
+  k: 5
+  batchSize: 16
+
+fusion:                     # how recall and rerank make the final order
+  method: rerank            # rerank | rrf | interpolate (tune the weight with winnow eval on a train split)
+  weight: 0.5
+
+prompt:
+  contextWindow: 8192
+  answerTokens: 1024
+  order: score              # score | lost-in-the-middle
+
+generate:                   # any OpenAI-compatible chat endpoint (OpenAI, vLLM)
+  model: gpt-4o-mini
+  temperature: 0
+  # baseURL: http://localhost:8000/v1
+`;
