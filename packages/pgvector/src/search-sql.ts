@@ -59,9 +59,19 @@ function lexicalHits(parts: SearchSqlParts & { text: string }): string {
     ${where(parts, 'c.tsv @@ q.query')} order by score desc, c.id limit ${parts.limit}`;
 }
 
+/**
+ * The lexical query. Plain natural-language text (the usual case: a question) matches ANY of its terms, ranked by
+ * how many and how close, as BM25-style retrieval does; requiring ALL terms (websearch_to_tsquery's AND) would
+ * return nothing for most questions. Text that uses web-search syntax (a "quoted phrase", -exclusion, or OR) is
+ * taken as the user wrote it.
+ */
 function queryCte(parts: SearchSqlParts & { text: string }): string {
   // textSearch is validated to 'english' | 'simple', so it is safe as a literal.
-  return `query as (select websearch_to_tsquery('${parts.textSearch}'::regconfig, ${parts.text}::text) as query)`;
+  const config = `'${parts.textSearch}'::regconfig`;
+  const text = `${parts.text}::text`;
+  const anyTerm = `coalesce(nullif(replace(plainto_tsquery(${config}, ${text})::text, ' & ', ' | '), '')::tsquery, ''::tsquery)`;
+  return `query as (select case when ${text} ~* '(^|\\s)(-\\S|or\\s)|"' then websearch_to_tsquery(${config}, ${text})
+    else ${anyTerm} end as query)`;
 }
 
 export function denseSql(parts: SearchSqlParts & { vector: string }): string {
