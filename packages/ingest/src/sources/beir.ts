@@ -41,15 +41,30 @@ async function corpusFile(path: string): Promise<string> {
   throw new WinnowError('E_FILE_NOT_FOUND', `the folder has no ${CORPUS_FILES.join(' or ')}`, { file: absolute });
 }
 
-function lines(file: string): AsyncIterable<string> {
+/** Lines of a (possibly gzipped) file; a read or decompression error ends the iteration with that error. */
+async function* lines(file: string): AsyncGenerator<string> {
   const raw = createReadStream(file);
-  let input: Readable = raw;
-  if (file.endsWith('.gz')) {
-    const gunzip = createGunzip();
-    raw.on('error', (error) => gunzip.destroy(error));
-    input = raw.pipe(gunzip);
+  const input: Readable = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  // readline does not pass on its input's errors, so they are caught here and end the reading.
+  let failure: Error | undefined;
+  const fail = (error: Error) => {
+    failure ??= error;
+    reader.close();
+  };
+  raw.on('error', fail);
+  input.on('error', fail);
+  try {
+    for await (const line of reader) {
+      if (failure) break;
+      yield line;
+    }
+  } finally {
+    reader.close();
+    input.destroy();
+    raw.destroy();
   }
-  return createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  if (failure) throw failure;
 }
 
 interface BeirRecord {
