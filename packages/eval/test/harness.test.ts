@@ -1,0 +1,137 @@
+/**
+ * The eval harness end to end on ADI (82 documents, 35 queries) with the real MiniLM embedder and the real
+ * cross-encoder, on embedded PGlite: indexing once per index setting, the on-disk cache, fusion tuning on a
+ * separate split, metrics, significance against the baseline, and the written outputs.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '@winnow/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EvalResults, readQrels, readTrecRun, runEvaluation, writeEvalOutputs } from '../src/index.js';
+
+const ADI = join(process.env.WINNOW_MODELS ?? '', '..', 'datasets', 'adi');
+let work: string;
+let dataset: string;
+let results: EvalResults;
+
+const base = { chunk: { split: false }, recall: { k: 20 } } as const;
+const configurations = [
+  { name: 'lexical', config: parseConfig({ ...base, recall: { ...base.recall, mode: 'lexical' } }) },
+  { name: 'dense', config: parseConfig({ ...base, recall: { ...base.recall, mode: 'dense' } }) },
+  {
+    name: 'dense+rerank',
+    config: parseConfig({
+      ...base,
+      recall: { ...base.recall, mode: 'dense' },
+      rerank: { provider: 'transformers', batchSize: 20 },
+    }),
+  },
+];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'winnow-harness-'));
+  // ADI has one judged split; split its queries in two so tuning never sees the reported queries.
+  dataset = join(work, 'adi');
+  await mkdir(join(dataset, 'qrels'), { recursive: true });
+  await copyFile(join(ADI, 'corpus.jsonl'), join(dataset, 'corpus.jsonl'));
+  await copyFile(join(ADI, 'queries.jsonl'), join(dataset, 'queries.jsonl'));
+  const lines = (await readFile(join(ADI, 'qrels', 'test.tsv'), 'utf8')).trim().split('\n');
+  const [header, ...rows] = lines;
+  const queryIds = [...new Set(rows.map((r) => r.split('\t')[0]))];
+  const trainIds = new Set(queryIds.filter((_, i) => i % 2 === 0));
+  await writeFile(
+    join(dataset, 'qrels', 'train.tsv'),
+    `${[header, ...rows.filter((r) => trainIds.has(r.split('\t')[0] ?? ''))].join('\n')}\n`,
+  );
+  await writeFile(
+    join(dataset, 'qrels', 'test.tsv'),
+    `${[header, ...rows.filter((r) => !trainIds.has(r.split('\t')[0] ?? ''))].join('\n')}\n`,
+  );
+  results = await runEvaluation({
+    dataset,
+    split: 'test',
+    configurations,
+    baseline: 'dense',
+    tune: { split: 'train' },
+    cacheDir: join(work, 'cache'),
+  });
+}, 600_000);
+
+afterAll(async () => {
+  // Temp folders are left to the OS; PGlite stores were closed by runEvaluation.
+});
+
+describe('runEvaluation on ADI', () => {
+  it('reports every configuration with sane metrics', () => {
+    expect(results.configurations.map((c) => c.name)).toEqual(['lexical', 'dense', 'dense+rerank']);
+    expect(results.queries).toBe(17);
+    for (const c of results.configurations) {
+      for (const m of ['ndcg@10', 'mrr@10', 'recall@10', 'map@100']) {
+        expect(c.metrics[m]).toBeGreaterThan(0);
+        expect(c.metrics[m]).toBeLessThanOrEqual(1);
+      }
+      expect(c.metrics['recall@10']).toBeLessThanOrEqual(c.metrics['recall@50'] ?? 0);
+      expect(Object.keys(c.perQuery)).toHaveLength(17);
+      expect(c.intervals['ndcg@10']?.lower).toBeLessThanOrEqual(c.metrics['ndcg@10'] ?? 0);
+      expect(c.intervals['ndcg@10']?.upper).toBeGreaterThanOrEqual(c.metrics['ndcg@10'] ?? 0);
+    }
+  });
+
+  it('indexes the corpus once for the configurations that share an index', () => {
+    const [lexical, dense, reranked] = results.configurations;
+    expect(lexical?.indexKey).toBe(dense?.indexKey);
+    expect(reranked?.indexKey).toBe(dense?.indexKey);
+    expect(dense?.index.documents).toBe(82);
+  });
+
+  it('tunes fusion on the train split and never does worse there than either stage alone', () => {
+    const tuning = results.configurations[2]?.tuning;
+    expect(tuning?.split).toBe('train');
+    expect(tuning?.queries).toBe(18);
+    const best = Math.max(...(tuning?.grid.map((g) => g.value) ?? []));
+    const recallOnly = tuning?.grid.find((g) => g.weight === 0)?.value ?? 1;
+    const rerankOnly = tuning?.grid.find((g) => g.method === 'rerank')?.value ?? 1;
+    expect(best).toBeGreaterThanOrEqual(recallOnly);
+    expect(best).toBeGreaterThanOrEqual(rerankOnly);
+    const chosen = tuning?.grid.find((g) => g.method === tuning.chosen.method && g.weight === tuning.chosen.weight);
+    expect(chosen?.value).toBe(best);
+  });
+
+  it('compares with the baseline using paired tests', () => {
+    const cmp = results.configurations[0]?.comparison?.['ndcg@10'];
+    expect(cmp?.queries).toBe(17);
+    expect(cmp?.randomisation.pValue).toBeGreaterThan(0);
+    expect(cmp?.randomisation.pValue).toBeLessThanOrEqual(1);
+    expect(results.configurations[1]?.comparison).toBeUndefined();
+  });
+
+  it('re-running uses the on-disk index: nothing is embedded again', async () => {
+    const again = await runEvaluation({
+      dataset,
+      configurations: [configurations[1] as (typeof configurations)[number]],
+      cacheDir: join(work, 'cache'),
+    });
+    expect(again.configurations[0]?.index).toMatchObject({ documents: 82, embedded: 0, chunks: 0 });
+    expect(again.configurations[0]?.metrics['ndcg@10']).toBeCloseTo(
+      results.configurations[1]?.metrics['ndcg@10'] ?? -1,
+      10,
+    );
+  });
+
+  it('writes results.json, run files, per-query metrics and the HTML report', async () => {
+    const out = join(work, 'out');
+    await writeEvalOutputs(results, out);
+    const json = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    expect(json.configurations.map((c: { name: string }) => c.name)).toEqual(['lexical', 'dense', 'dense+rerank']);
+    expect(json.configurations[1]['ndcg@10']).toBe(results.configurations[1]?.metrics['ndcg@10']);
+    expect((await readdir(join(out, 'runs'))).sort()).toEqual(['dense+rerank.trec', 'dense.trec', 'lexical.trec']);
+    const run = await readTrecRun(join(out, 'runs', 'dense.trec'));
+    expect(run.size).toBe(17);
+    const qrels = await readQrels(join(dataset, 'qrels', 'test.tsv'));
+    expect([...run.keys()].every((q) => qrels.has(q))).toBe(true);
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<svg class="chart" data-chart="recall-curves"');
+    expect(html).toContain('data-config="dense+rerank"');
+  });
+});
