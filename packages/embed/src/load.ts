@@ -28,6 +28,8 @@ export interface LoadTextModelOptions {
   log: RuntimeLogger;
   /** Config section named in errors, e.g. `embed`. */
   settingPrefix: string;
+  /** onnxruntime intra-op threads per model call; undefined leaves onnxruntime's default (all cores). */
+  threads?: number | undefined;
 }
 
 /** A tokenizer and ONNX model opened from a local folder or the hub. */
@@ -84,6 +86,7 @@ export async function loadTextModel(reference: string, options: LoadTextModelOpt
           dtype: options.dtype,
           device: candidate,
           local_files_only: local,
+          ...(options.threads === undefined ? {} : { session_options: { intraOpNumThreads: options.threads } }),
         });
       } catch (error) {
         if (!local && isMissingFile(error))

@@ -31,6 +31,11 @@ export interface TransformersEmbedderOptions {
   batchSize?: number;
   /** Model calls in flight at once. Default 1 (onnxruntime already uses every core for one call). */
   concurrency?: number;
+  /**
+   * onnxruntime threads per model call. Default: onnxruntime's (one per core). Fewer threads help when several
+   * calls run at once (concurrency) or other processes share the CPU.
+   */
+  threads?: number;
   /** Override the model's pooling (from 1_Pooling/config.json; mean when absent). */
   pooling?: Pooling;
   /** Override L2 normalisation (from modules.json's Normalize; on when absent). */
@@ -83,6 +88,7 @@ export class TransformersEmbedder implements Embedder {
   static async create(options: TransformersEmbedderOptions): Promise<TransformersEmbedder> {
     assertPositiveInteger(options.batchSize ?? 32, 'embed.batchSize');
     assertPositiveInteger(options.concurrency ?? 1, 'embed.concurrency');
+    if (options.threads !== undefined) assertPositiveInteger(options.threads, 'embed.threads');
     const dtype = options.dtype ?? 'q8';
     const loaded = await loadTextModel(options.model, {
       dtype,
@@ -90,6 +96,7 @@ export class TransformersEmbedder implements Embedder {
       modelsDir: options.modelsDir,
       log: options.logger ?? warnOnce,
       settingPrefix: 'embed',
+      threads: options.threads,
     });
     const defaults = await readModelDefaults(loaded);
     const profile = applyOverrides(defaults, options, loaded.where);

@@ -25,6 +25,8 @@ export interface CrossEncoderRerankerOptions {
   batchSize?: number;
   /** Longest pair in tokens, special tokens included. Default: tokenizer_config.json model_max_length. */
   maxTokens?: number;
+  /** onnxruntime threads per model call. Default: onnxruntime's (one per core). */
+  threads?: number;
   /** Receives device fallback notices. Default console.warn, each message once. */
   logger?: RuntimeLogger;
 }
@@ -67,10 +69,13 @@ export class CrossEncoderReranker implements Reranker {
 
   static async create(options: CrossEncoderRerankerOptions): Promise<CrossEncoderReranker> {
     const batchSize = options.batchSize ?? 16;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new WinnowError('E_CONFIG_INVALID', `must be a positive integer, got ${batchSize}`, {
-        field: 'rerank.batchSize',
-      });
+    for (const [field, value] of [
+      ['rerank.batchSize', batchSize],
+      ['rerank.threads', options.threads ?? 1],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new WinnowError('E_CONFIG_INVALID', `must be a positive integer, got ${value}`, { field });
+      }
     }
     const dtype = options.dtype ?? 'q8';
     const loaded = await loadClassifier(options.model, {
@@ -78,6 +83,7 @@ export class CrossEncoderReranker implements Reranker {
       device: options.device ?? 'auto',
       modelsDir: options.modelsDir,
       log: options.logger ?? warnOnce,
+      threads: options.threads,
     });
     const numLabels = labelCount(loaded);
     const ownMax = declaredMaxTokens(loaded);

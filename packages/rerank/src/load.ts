@@ -24,6 +24,8 @@ export interface LoadClassifierOptions {
   device: ComputeDevice;
   modelsDir?: string | undefined;
   log: RuntimeLogger;
+  /** onnxruntime intra-op threads per model call; undefined leaves onnxruntime's default (all cores). */
+  threads?: number | undefined;
 }
 
 /** A sequence-classification model (a cross-encoder) and its tokenizer. */
@@ -70,6 +72,7 @@ export async function loadClassifier(reference: string, options: LoadClassifierO
           dtype: options.dtype,
           device: candidate,
           local_files_only: local,
+          ...(options.threads === undefined ? {} : { session_options: { intraOpNumThreads: options.threads } }),
         });
       } catch (error) {
         if (!local && /fetch failed|could not locate file|not found|status (401|403|404)/i.test(String(error))) {
