@@ -51,12 +51,12 @@ function bareFeeds(encoder: SequenceEncoder, texts: string[], batchSize: number,
     const width = Math.max(...batch.map((s) => s.length));
     const ids = new BigInt64Array(batch.length * width).fill(BigInt(padId));
     const mask = new BigInt64Array(batch.length * width);
-    batch.forEach((sequence, row) =>
-      sequence.forEach((id, column) => {
+    for (const [row, sequence] of batch.entries()) {
+      for (const [column, id] of sequence.entries()) {
         ids[row * width + column] = BigInt(id);
         mask[row * width + column] = 1n;
-      }),
-    );
+      }
+    }
     const dims = [batch.length, width];
     feeds.push({
       input_ids: new ort.Tensor('int64', ids, dims),

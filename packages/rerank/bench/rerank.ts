@@ -63,13 +63,13 @@ function bareFeeds(encoder: PairEncoder, pairs: QueryPassagePair[], batchSize: n
       new BigInt64Array(size),
       new BigInt64Array(size),
     ];
-    batch.forEach((pair, row) =>
-      pair.ids.forEach((id, column) => {
+    for (const [row, pair] of batch.entries()) {
+      for (const [column, id] of pair.ids.entries()) {
         ids[row * width + column] = BigInt(id);
         mask[row * width + column] = 1n;
         types[row * width + column] = BigInt(pair.typeIds[column] ?? 0);
-      }),
-    );
+      }
+    }
     const dims = [batch.length, width];
     feeds.push({
       input_ids: new ort.Tensor('int64', ids, dims),

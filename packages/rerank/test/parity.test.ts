@@ -42,13 +42,13 @@ async function recipeLogits(
   const width = Math.max(...rows.map((row) => row.ids.length));
   const size = rows.length * width;
   const [ids, mask, types] = [new BigInt64Array(size), new BigInt64Array(size), new BigInt64Array(size)];
-  rows.forEach((row, r) =>
-    row.ids.forEach((id, c) => {
+  for (const [r, row] of rows.entries()) {
+    for (const [c, id] of row.ids.entries()) {
       ids[r * width + c] = BigInt(id);
       mask[r * width + c] = 1n;
       types[r * width + c] = BigInt(row.types[c] ?? 0);
-    }),
-  );
+    }
+  }
   const dims = [rows.length, width];
   const output = (await model.forward({
     input_ids: new Tensor('int64', ids, dims),
