@@ -72,6 +72,41 @@ describe('TransformersEmbedder (all-MiniLM-L6-v2)', () => {
     expect(cosineSimilarity(alone, plainLong)).toBeLessThan(0.999999);
   });
 
+  it('gives the same vectors with batches run concurrently, and nothing for no texts', async () => {
+    const parallel = await TransformersEmbedder.create({
+      model: 'all-MiniLM-L6-v2',
+      device: 'cpu',
+      batchSize: 4,
+      concurrency: 3,
+      threads: 1,
+      cache: false,
+    });
+    const sequential = await TransformersEmbedder.create({
+      model: 'all-MiniLM-L6-v2',
+      device: 'cpu',
+      batchSize: 4,
+      cache: false,
+    });
+    const [a, b] = await Promise.all([parallel.embed(texts), sequential.embed(texts)]);
+    // Same batches, so the same per-call int8 scales: equal up to float rounding.
+    a.vectors.forEach((vector, i) => {
+      expect(cosineSimilarity(vector, b.vectors[i] ?? [])).toBeGreaterThanOrEqual(0.999999);
+    });
+    expect(await parallel.embed([])).toEqual({ vectors: [], truncated: [], tokens: 0 });
+    await Promise.all([parallel.close(), sequential.close()]);
+  });
+
+  it('reports an explicit GPU device it cannot open', async () => {
+    const result = await TransformersEmbedder.create({ model: 'all-MiniLM-L6-v2', device: 'cuda' }).catch((e) => e);
+    if (result instanceof TransformersEmbedder) {
+      expect(result.device).toBe('cuda');
+      await result.close();
+    } else {
+      expect(isWinnowError(result, 'E_DEVICE_UNAVAILABLE')).toBe(true);
+      expect(result.message).toContain('embed.device');
+    }
+  });
+
   it('rejects empty and whitespace-only texts by position', async () => {
     await expect(embedder.embed(['fine', '', 'x'])).rejects.toThrow(/E_EMPTY_INPUT: field texts\[1\]/);
     await expect(embedder.embed(['fine', 'also', ' \n\t'])).rejects.toThrow(/field texts\[2\]/);
