@@ -1,5 +1,8 @@
 import { type EmbeddedChunk, WinnowError } from '@winnow/core';
-import { formatVector } from './vector-text.js';
+import type { BinaryCopyWriter } from './copy-binary.js';
+import { HALF_MAX_ROUNDABLE } from './copy-binary.js';
+import type { VectorType } from './settings.js';
+import { checkVector, formatVector } from './vector-text.js';
 
 /** The chunk columns in write order, shared by COPY and INSERT so both paths store the same thing. */
 export const CHUNK_COLUMNS = [
@@ -16,7 +19,7 @@ export const CHUNK_COLUMNS = [
   'embedding',
 ] as const;
 
-/** One chunk as column values: strings ready for SQL parameters or COPY text, after validation. */
+/** One validated chunk as column values. */
 export interface ChunkRow {
   id: string;
   documentId: string;
@@ -28,11 +31,24 @@ export interface ChunkRow {
   metadata: string;
   tokenCount: number;
   hash: string;
-  embedding: string;
+  embedding: Float32Array;
+  /** Names the chunk in errors. */
+  owner: string;
+  field: string;
 }
 
-/** Validates one chunk of a document write and renders its values; errors name the chunk. */
-export function toChunkRow(chunk: EmbeddedChunk, documentId: string, dimensions: number): ChunkRow {
+/** The largest magnitude a vector type can store (half precision overflows at 65520). */
+export function maxMagnitude(vectorType: VectorType): number {
+  return vectorType === 'halfvec' ? HALF_MAX_ROUNDABLE : Number.POSITIVE_INFINITY;
+}
+
+/** Validates one chunk of a document write; errors name the chunk. */
+export function toChunkRow(
+  chunk: EmbeddedChunk,
+  documentId: string,
+  dimensions: number,
+  vectorType: VectorType,
+): ChunkRow {
   const owner = `chunk ${chunk.ordinal} (${chunk.id}) of document ${documentId}`;
   const field = `documents[${documentId}].chunks[${chunk.ordinal}]`;
   if (chunk.documentId !== documentId) {
@@ -54,6 +70,7 @@ export function toChunkRow(chunk: EmbeddedChunk, documentId: string, dimensions:
       throw new WinnowError('E_ENCODING', `${owner} has a NUL character in its ${name}`, { field: `${field}.${name}` });
     }
   }
+  checkVector(chunk.embedding, dimensions, { owner, field: `${field}.embedding` }, maxMagnitude(vectorType));
   return {
     id: chunk.id,
     documentId,
@@ -65,11 +82,13 @@ export function toChunkRow(chunk: EmbeddedChunk, documentId: string, dimensions:
     metadata: JSON.stringify(chunk.metadata ?? {}),
     tokenCount: Math.round(chunk.tokenCount),
     hash: chunk.hash,
-    embedding: formatVector(chunk.embedding, dimensions, { owner, field: `${field}.embedding` }),
+    embedding: chunk.embedding,
+    owner,
+    field,
   };
 }
 
-/** Values in CHUNK_COLUMNS order, for parameterised INSERTs. */
+/** Values in CHUNK_COLUMNS order for a parameterised INSERT (the vector as pgvector text). */
 export function chunkRowParams(row: ChunkRow): unknown[] {
   return [
     row.id,
@@ -82,35 +101,23 @@ export function chunkRowParams(row: ChunkRow): unknown[] {
     row.metadata,
     row.tokenCount,
     row.hash,
-    row.embedding,
+    formatVector(row.embedding, row.embedding.length, { owner: row.owner, field: `${row.field}.embedding` }),
   ];
 }
 
-/** COPY text format escapes: backslash, and the row/column separators. */
-function copyEscape(value: string): string {
-  return value.replace(/[\\\n\r\t]/g, (char) =>
-    char === '\\' ? '\\\\' : char === '\n' ? '\\n' : char === '\r' ? '\\r' : '\\t',
-  );
-}
-
-/** A text[] literal: every element double-quoted with `"` and `\` escaped. */
-function arrayLiteral(values: readonly string[]): string {
-  return `{${values.map((value) => `"${value.replace(/["\\]/g, (char) => `\\${char}`)}"`).join(',')}}`;
-}
-
-/** One line of COPY text format (tab-separated, `\N` for NULL) in CHUNK_COLUMNS order. */
-export function chunkRowCopyLine(row: ChunkRow): string {
-  return `${[
-    copyEscape(row.id),
-    copyEscape(row.documentId),
-    String(row.ordinal),
-    copyEscape(row.text),
-    row.embedText === null ? '\\N' : copyEscape(row.embedText),
-    copyEscape(arrayLiteral(row.headingPath)),
-    copyEscape(row.provenance),
-    copyEscape(row.metadata),
-    String(row.tokenCount),
-    copyEscape(row.hash),
-    row.embedding,
-  ].join('\t')}\n`;
+/** One row of binary COPY in CHUNK_COLUMNS order. */
+export function writeChunkRow(writer: BinaryCopyWriter, row: ChunkRow, vectorType: VectorType): void {
+  writer.row(CHUNK_COLUMNS.length);
+  writer.text(row.id);
+  writer.text(row.documentId);
+  writer.int4(row.ordinal);
+  writer.text(row.text);
+  if (row.embedText === null) writer.null();
+  else writer.text(row.embedText);
+  writer.textArray(row.headingPath);
+  writer.jsonb(row.provenance);
+  writer.jsonb(row.metadata);
+  writer.int4(row.tokenCount);
+  writer.text(row.hash);
+  writer.vector(row.embedding, vectorType);
 }

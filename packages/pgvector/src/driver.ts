@@ -13,10 +13,10 @@ export interface SqlResult<R extends object = SqlRow> {
 export interface SqlExecutor {
   query<R extends object = SqlRow>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
   /**
-   * Streams `COPY … FROM STDIN` (text format) data; returns the rows copied. Absent where the driver
-   * cannot stream COPY (PGlite): writers fall back to multi-row INSERTs.
+   * Runs `COPY <target> FROM … WITH (FORMAT binary)` with the given binary COPY data, where `target` is
+   * `table (columns)`; returns the rows copied. Optional: without it, writers use multi-row INSERTs.
    */
-  copyFrom?(statement: string, data: AsyncIterable<string> | Iterable<string>): Promise<number>;
+  copyFrom?(target: string, data: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<number>;
 }
 
 export interface LockOptions {

@@ -67,7 +67,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   function executor(client: pg.PoolClient): SqlExecutor {
     return {
       query: (text, params) => runQuery(client, text, params),
-      copyFrom: (statement, data) => runCopy(client, statement, data),
+      copyFrom: (target, data) => runCopy(client, target, data),
     };
   }
 
@@ -86,10 +86,10 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
 
   async function runCopy(
     client: pg.PoolClient,
-    statement: string,
-    data: AsyncIterable<string> | Iterable<string>,
+    target: string,
+    data: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   ): Promise<number> {
-    const stream = client.query(copyFromStdin(statement));
+    const stream = client.query(copyFromStdin(`copy ${target} from stdin with (format binary)`));
     // The copy stream may report the server's answer to our CopyFail after pipeline() has settled.
     stream.on('error', () => undefined);
     try {
@@ -104,10 +104,10 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     kind: 'postgres',
     location,
     query: (text, params) => runQuery(pool, text, params),
-    async copyFrom(statement, data) {
+    async copyFrom(target, data) {
       const client = await connect();
       try {
-        return await runCopy(client, statement, data);
+        return await runCopy(client, target, data);
       } finally {
         client.release();
       }

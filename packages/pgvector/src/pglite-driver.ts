@@ -49,6 +49,19 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
           throw toDbError(error, `a statement on ${location}`, subject);
         }
       },
+      // PGlite reads COPY data from a Blob mounted at /dev/blob.
+      async copyFrom(copyTarget, data) {
+        const pieces: Uint8Array[] = [];
+        for await (const piece of data) pieces.push(piece);
+        try {
+          const result = await target.query(`copy ${copyTarget} from '/dev/blob' with (format binary)`, [], {
+            blob: new Blob(pieces),
+          });
+          return result.affectedRows ?? 0;
+        } catch (error) {
+          throw toDbError(error, `COPY into ${location}`, subject);
+        }
+      },
     };
   }
 
@@ -57,6 +70,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     kind: 'pglite',
     location,
     query: autocommit.query,
+    copyFrom: autocommit.copyFrom,
     async transaction(fn) {
       try {
         return await db.transaction((tx) => fn(executor(tx)));

@@ -17,6 +17,8 @@ export interface SearchSqlParts {
   filter?: string;
   /** Also return each hit's embedding as text (for MMR). */
   withEmbedding?: boolean;
+  /** Order by an expression the vector index cannot serve, forcing an exact scan. */
+  exact?: boolean;
 }
 
 export interface HybridSqlParts extends SearchSqlParts {
@@ -50,8 +52,10 @@ function where(parts: SearchSqlParts, extra?: string): string {
  */
 function denseHits(parts: SearchSqlParts & { vector: string }): string {
   const distance = `c.embedding ${metricOperator(parts.metric)} ${parts.vector}::${parts.vectorType}`;
+  // Only the bare `embedding <op> constant` form matches the index's ORDER BY; `+ 0` hides it from the index.
+  const order = parts.exact === true ? `(${distance}) + 0` : distance;
   return `select c.id, ${distance} as distance from ${fromChunks(parts)} ${where(parts)}
-    order by ${distance} limit ${parts.limit}`;
+    order by ${order} limit ${parts.limit}`;
 }
 
 function lexicalHits(parts: SearchSqlParts & { text: string }): string {

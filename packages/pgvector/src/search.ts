@@ -28,6 +28,11 @@ export interface MmrOptions {
 export interface PgSearchRequest extends SearchRequest {
   /** Only with mode 'dense': reorders the k results for diversity. */
   mmr?: MmrOptions;
+  /**
+   * Exact nearest neighbours by a full scan, bypassing the vector index (dense and hybrid): the ground truth
+   * for recall measurements. Slow on large collections.
+   */
+  exact?: boolean;
 }
 
 export interface SearchContext {
@@ -71,6 +76,7 @@ export async function search(context: SearchContext, request: PgSearchRequest): 
     limit: '',
   };
   if (mode !== 'lexical') parts.vector = params.add(queryVector(context, request.vector));
+  parts.exact = request.exact === true;
   if (mode !== 'dense') parts.text = params.add(queryText(request.text));
   if (request.filter !== undefined) parts.filter = compileFilter(request.filter, params);
 
@@ -83,6 +89,9 @@ export async function search(context: SearchContext, request: PgSearchRequest): 
     return rows.map((row, i) => hitToCandidate(row, { lexical: [row.lexical_score as number, i + 1] }));
   }
   const vectorSettings = indexSearchSettings(context, request, k);
+  if (request.mmr !== undefined && mode !== 'dense') {
+    throw new WinnowError('E_CONFIG_INVALID', `MMR re-ranks dense results only, not ${mode}`, { field: 'mmr' });
+  }
   if (mode === 'dense') {
     const mmr = request.mmr;
     const fetch = mmr === undefined ? k : mmrCandidates(mmr, k);

@@ -83,6 +83,8 @@ export function buildVectorIndex(
     await tx.query(
       `create index "${tables.vectorIndex}" on ${tables.chunks} using ${index.type} (embedding ${opclass}) with (${withClause})`,
     );
+    // Fresh statistics after a bulk load, so filter selectivity and index-vs-scan choices are estimated well.
+    await tx.query(`analyze ${tables.chunks}`);
     const after = await readIndexStatus(tx, tables, index.type);
     const result: IndexBuildResult = { ...after, built: true, ms: performance.now() - started };
     if (lists !== undefined) result.lists = lists;

@@ -28,7 +28,12 @@ export function formatFloat32(value: number): string {
 }
 
 /** Checks length and finiteness; throws E_DIMENSION_MISMATCH or E_VECTOR_INVALID naming the vector. */
-export function checkVector(values: Float32Array, dimensions: number, subject: VectorSubject): void {
+export function checkVector(
+  values: Float32Array,
+  dimensions: number,
+  subject: VectorSubject,
+  maxMagnitude = Number.POSITIVE_INFINITY,
+): void {
   if (values.length !== dimensions) {
     throw new WinnowError(
       'E_DIMENSION_MISMATCH',
@@ -43,12 +48,24 @@ export function checkVector(values: Float32Array, dimensions: number, subject: V
         field: `${subject.field}[${i}]`,
       });
     }
+    if (Math.abs(value) >= maxMagnitude) {
+      throw new WinnowError(
+        'E_VECTOR_INVALID',
+        `${subject.owner} has ${value} at position ${i}, out of range for half precision (halfvec)`,
+        { field: `${subject.field}[${i}]` },
+      );
+    }
   }
 }
 
 /** pgvector's text input format, `[x,y,…]`, after checking the vector. */
-export function formatVector(values: Float32Array, dimensions: number, subject: VectorSubject): string {
-  checkVector(values, dimensions, subject);
+export function formatVector(
+  values: Float32Array,
+  dimensions: number,
+  subject: VectorSubject,
+  maxMagnitude = Number.POSITIVE_INFINITY,
+): string {
+  checkVector(values, dimensions, subject, maxMagnitude);
   let text = '[';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) text += ',';

@@ -1,5 +1,6 @@
 import { type StoredDocumentWrite, throwIfAborted, WinnowError } from '@winnow/core';
-import { CHUNK_COLUMNS, type ChunkRow, chunkRowCopyLine, chunkRowParams, toChunkRow } from './chunk-row.js';
+import { CHUNK_COLUMNS, type ChunkRow, chunkRowParams, toChunkRow, writeChunkRow } from './chunk-row.js';
+import { BinaryCopyWriter } from './copy-binary.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import type { CollectionTables } from './naming.js';
 import type { VectorType } from './settings.js';
@@ -99,34 +100,55 @@ async function writeGroup(
     [JSON.stringify(documents)],
   );
   await tx.query(`delete from ${tables.chunks} where document_id = any($1::text[])`, [documents.map((d) => d.id)]);
-  const rows = chunkRows(group, context.dimensions);
+  const rows = chunkRows(group, context.dimensions, context.vectorType);
   if (context.useCopy && tx.copyFrom !== undefined) {
-    await tx.copyFrom(`copy ${tables.chunks} (${CHUNK_COLUMNS.join(', ')}) from stdin`, copyText(rows, signal));
+    // One COPY per slice of rows bounds the memory a driver may buffer (PGlite collects a Blob).
+    for (const slice of slices(rows, COPY_ROWS_PER_STATEMENT)) {
+      await tx.copyFrom(`${tables.chunks} (${CHUNK_COLUMNS.join(', ')})`, copyData(slice, context.vectorType, signal));
+    }
   } else {
     await insertRows(tx, context, rows, signal);
   }
 }
 
 /** Rendered lazily, so a bad chunk midway fails after earlier rows were sent: the rollback is real. */
-function* chunkRows(group: StoredDocumentWrite[], dimensions: number): Generator<ChunkRow> {
+function* chunkRows(group: StoredDocumentWrite[], dimensions: number, vectorType: VectorType): Generator<ChunkRow> {
   for (const write of group) {
-    for (const chunk of write.chunks) yield toChunkRow(chunk, write.document.id, dimensions);
+    for (const chunk of write.chunks) yield toChunkRow(chunk, write.document.id, dimensions, vectorType);
   }
 }
 
-const COPY_PIECE_CHARS = 256 * 1024;
+const COPY_ROWS_PER_STATEMENT = 5_000;
 
-function* copyText(rows: Iterable<ChunkRow>, signal: AbortSignal | undefined): Generator<string> {
-  let piece = '';
-  for (const row of rows) {
-    piece += chunkRowCopyLine(row);
-    if (piece.length >= COPY_PIECE_CHARS) {
-      throwIfAborted(signal, 'replacing documents');
-      yield piece;
-      piece = '';
+/** Lazily splits an iterable into arrays of up to `size` items. */
+function* slices<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let slice: T[] = [];
+  for (const item of items) {
+    slice.push(item);
+    if (slice.length === size) {
+      yield slice;
+      slice = [];
     }
   }
-  if (piece !== '') yield piece;
+  if (slice.length > 0) yield slice;
+}
+
+/** Binary COPY data, produced piece by piece as rows are validated. */
+function* copyData(
+  rows: Iterable<ChunkRow>,
+  vectorType: VectorType,
+  signal: AbortSignal | undefined,
+): Generator<Uint8Array> {
+  const writer = new BinaryCopyWriter();
+  for (const row of rows) {
+    writeChunkRow(writer, row, vectorType);
+    const pieces = writer.takePieces();
+    if (pieces.length > 0) {
+      throwIfAborted(signal, 'replacing documents');
+      yield* pieces;
+    }
+  }
+  yield* writer.finish();
 }
 
 function chunkCasts(vectorType: VectorType): string[] {

@@ -107,15 +107,15 @@ describe.each(DATABASES)('search on %s', (name) => {
     expect(hybrid).toHaveLength(10);
   });
 
-  it('matches exact search exactly without an index, for every metric', async () => {
-    const exactStore = await openPgVectorStore({
-      driver: db.driver,
-      collection: big.collection,
-      index: { type: 'none' },
-    });
+  it('matches brute force exactly with exact: true, for every metric', async () => {
     const query = randomVector(random(10), DIMENSIONS);
-    const hits = await exactStore.search({ mode: 'dense', k: 10, vector: query });
+    const hits = await big.search({ mode: 'dense', k: 10, vector: query, exact: true });
     expect(hits.map((hit) => rowOf(hit.chunk.ordinal, hit.chunk.documentId))).toEqual(exactTopK(vectors, query, 10));
+    const filter = { field: 'metadata.bucket', op: 'eq', value: 'rare' } as const;
+    const filtered = await big.search({ mode: 'dense', k: 10, vector: query, exact: true, filter });
+    expect(filtered.map((hit) => rowOf(hit.chunk.ordinal, hit.chunk.documentId))).toEqual(
+      exactTopK(vectors, query, 10, isRare),
+    );
 
     for (const metric of ['inner_product', 'l2'] as const) {
       const store = await stores.open({ metric });
@@ -249,5 +249,9 @@ describe.each(DATABASES)('search on %s', (name) => {
     expect(relevance.map((hit) => hit.chunk.id)).toEqual(dense.map((hit) => hit.chunk.id));
     const bad = await caught(() => store.search({ mode: 'dense', k: 3, vector: query, mmr: { lambda: 2 } }));
     expect(bad.code).toBe('E_CONFIG_INVALID');
+    const hybrid = await caught(() =>
+      store.search({ mode: 'hybrid', k: 3, vector: query, text: 'dup', mmr: { lambda: 0.5 } }),
+    );
+    expect(hybrid.field).toBe('mmr');
   });
 });

@@ -137,8 +137,12 @@ describe.each(DATABASES)('store on %s', (name) => {
     expect(await store.chunkHashes('b')).toEqual(new Map());
   });
 
-  it('keeps the previous version intact when a write fails midway, naming the bad chunk', async () => {
-    const store = await stores.open({ maxChunksPerTransaction: 1_000, insertRowsPerStatement: 2 });
+  it.each([
+    ['COPY', true],
+    ['INSERT', false],
+  ])('keeps the previous version intact when a write (%s) fails midway, naming the bad chunk', async (_, copy) => {
+    // With INSERT, 2 rows per statement: chunks 0–3 are already in the table when chunk 4 fails.
+    const store = await stores.open({ maxChunksPerTransaction: 1_000, insertRowsPerStatement: 2, copy });
     const next = random(7);
     const v1 = documentWrite(
       'doc',
@@ -321,6 +325,49 @@ describe.each(DATABASES)('store on %s', (name) => {
     const [hit] = await store.search({ mode: 'dense', k: 1, vector: vectors[13] as Float32Array });
     expect(hit?.chunk.ordinal).toBe(13);
     expect(hit?.scores.dense).toBeCloseTo(1, 3);
+    // Half precision by binary COPY (converted here) equals the server's own conversion of the same text.
+    const tricky = new Float32Array(2048).map((_, i) => {
+      const specials = [
+        1,
+        -3,
+        65504,
+        65519.99,
+        2 ** -24,
+        2 ** -25,
+        3 * 2 ** -25,
+        1 + 2 ** -11,
+        1 + 3 * 2 ** -11,
+        0.1,
+        -1e-9,
+      ];
+      return specials[i % specials.length] as number;
+    });
+    const viaCopy = await stores.open({ dimensions: 2048, index: { type: 'none' } });
+    const viaInsert = await stores.open({ dimensions: 2048, index: { type: 'none' }, copy: false });
+    for (const target of [viaCopy, viaInsert]) {
+      await target.replaceDocuments([documentWrite('h', [{ text: 'tricky', embedding: tricky }])]);
+    }
+    const stored = await Promise.all(
+      [viaCopy, viaInsert].map(
+        async (target) =>
+          (await db.driver.query<{ e: string }>(`select embedding::text as e from "${target.collection}_chunks"`))
+            .rows[0]?.e,
+      ),
+    );
+    const [copied, inserted] = stored.map((text) => JSON.parse(text as string) as number[]);
+    const differing = (copied ?? []).flatMap((value, i) =>
+      value === inserted?.[i] ? [] : [[i, value, inserted?.[i]]],
+    );
+    expect(differing).toEqual([]);
+    // pgvector prints the shortest text of each value as float32.
+    expect(copied?.slice(0, 11).map(Math.fround)).toEqual(
+      [1, -3, 65504, 65504, 2 ** -24, 0, 2 ** -23, 1, 1 + 2 ** -9, 0.099975586, -0].map(Math.fround),
+    );
+    const overflow = await caught(() =>
+      viaCopy.replaceDocuments([documentWrite('h', [{ text: 'too big', embedding: axis(2048, 3, 65520) }])]),
+    );
+    expect(overflow.code).toBe('E_VECTOR_INVALID');
+    expect(overflow.message).toContain('out of range for half precision');
     const tooBig = await caught(() => stores.open({ dimensions: 4096 }));
     expect(tooBig.code).toBe('E_CONFIG_INVALID');
     expect(tooBig.message).toContain('store.index.type');

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { float16Bits } from '../src/copy-binary.js';
 import { formatFloat32, formatVector, mmrOrder, parseVector } from '../src/index.js';
 import { caught } from './helpers.js';
 
@@ -46,6 +47,40 @@ describe('pgvector text format', () => {
     const short = await caught(async () => formatVector(new Float32Array(2), 3, subject));
     expect(short.code).toBe('E_DIMENSION_MISMATCH');
     expect(short.message).toContain('has 2 dimensions, but the collection stores 3');
+  });
+});
+
+describe('float16 conversion for binary halfvec COPY', () => {
+  it('rounds to nearest, ties to even, through subnormals and overflow', () => {
+    const cases: Array<[number, number]> = [
+      [0, 0x0000],
+      [-0, 0x8000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.1, 0x2e66],
+      [65504, 0x7bff],
+      [65519.99, 0x7bff],
+      [65520, 0x7c00],
+      [2 ** -14, 0x0400],
+      [2 ** -24, 0x0001],
+      [2 ** -25, 0x0000],
+      [3 * 2 ** -25, 0x0002],
+      [2 ** -26, 0x0000],
+      [1 + 2 ** -11, 0x3c00],
+      [1 + 3 * 2 ** -11, 0x3c02],
+      [Number.POSITIVE_INFINITY, 0x7c00],
+    ];
+    for (const [value, bits] of cases) expect([value, float16Bits(value)]).toEqual([value, bits]);
+  });
+
+  it('agrees with decoding: every half value converts to itself', () => {
+    for (let bits = 0; bits < 0x7c00; bits++) {
+      const exponent = bits >> 10;
+      const mantissa = bits & 0x3ff;
+      const value = exponent === 0 ? mantissa * 2 ** -24 : (1 + mantissa / 1024) * 2 ** (exponent - 15);
+      expect(float16Bits(value)).toBe(bits);
+      expect(float16Bits(-value)).toBe(bits | 0x8000);
+    }
   });
 });
 
