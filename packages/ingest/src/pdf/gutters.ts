@@ -30,47 +30,64 @@ interface Interval {
   x1: number;
 }
 
-function covered(line: TextLine): Interval[] {
-  const spans = line.runs.map((r) => ({ x0: r.x0, x1: r.x1 })).sort((a, b) => a.x0 - b.x0);
-  const merged: Interval[] = [];
-  for (const span of spans) {
-    const last = merged.at(-1);
+/** A line's inked spans, merged and sorted, with the width of the text chunk each span ends and starts. */
+interface Cover {
+  spans: Interval[];
+  /** Width of the chunk (spans closer than CHUNK_GAP_EM) that ends with span i. */
+  endingWidth: number[];
+  /** Width of the chunk that starts with span i. */
+  startingWidth: number[];
+}
+
+function coverOf(line: TextLine, size: number): Cover {
+  const sorted = line.runs.map((r) => ({ x0: r.x0, x1: r.x1 })).sort((a, b) => a.x0 - b.x0);
+  const spans: Interval[] = [];
+  for (const span of sorted) {
+    const last = spans.at(-1);
     if (last && span.x0 <= last.x1) last.x1 = Math.max(last.x1, span.x1);
-    else merged.push({ ...span });
+    else spans.push({ ...span });
   }
-  return merged;
+  const joined = (i: number) => (spans[i]?.x0 ?? 0) - (spans[i - 1]?.x1 ?? 0) < CHUNK_GAP_EM * size;
+  const endingWidth: number[] = [];
+  let chunkStart = 0;
+  for (let i = 0; i < spans.length; i++) {
+    if (i > 0 && !joined(i)) chunkStart = i;
+    endingWidth.push((spans[i]?.x1 ?? 0) - (spans[chunkStart]?.x0 ?? 0));
+  }
+  const startingWidth = new Array<number>(spans.length).fill(0);
+  let chunkEnd = spans.length - 1;
+  for (let i = spans.length - 1; i >= 0; i--) {
+    if (i < spans.length - 1 && !joined(i + 1)) chunkEnd = i;
+    startingWidth[i] = (spans[chunkEnd]?.x1 ?? 0) - (spans[i]?.x0 ?? 0);
+  }
+  return { spans, endingWidth, startingWidth };
 }
 
-/** Width of the chunk of text that ends at (side 'left') or starts at (side 'right') the given cover index. */
-function chunkWidth(cover: readonly Interval[], index: number, side: 'left' | 'right', size: number): number {
-  let start = index;
-  let end = index;
-  if (side === 'left') {
-    while (start > 0 && (cover[start]?.x0 ?? 0) - (cover[start - 1]?.x1 ?? 0) < CHUNK_GAP_EM * size) start--;
-  } else {
-    while (end < cover.length - 1 && (cover[end + 1]?.x0 ?? 0) - (cover[end]?.x1 ?? 0) < CHUNK_GAP_EM * size) end++;
+/** Index of the first span ending after x (binary search; spans are sorted and disjoint). */
+function firstEndingAfter(spans: readonly Interval[], x: number): number {
+  let low = 0;
+  let high = spans.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((spans[mid]?.x1 ?? 0) > x) high = mid;
+    else low = mid + 1;
   }
-  return (cover[end]?.x1 ?? 0) - (cover[start]?.x0 ?? 0);
+  return low;
 }
 
-/** How text on a line meets a window: the widths of the chunks that reach it from the left and the right. */
-function touches(cover: readonly Interval[], window: Interval, size: number) {
+type Meeting = { blocked: true } | { blocked: false; left?: number; right?: number };
+
+/** How a line meets a window: ink inside it, or the widths of the chunks that reach it from either side. */
+function meet(cover: Cover, window: Interval, size: number): Meeting {
+  const index = firstEndingAfter(cover.spans, window.x0);
+  const next = cover.spans[index];
+  if (next && next.x0 < window.x1) return { blocked: true };
   const reach = TOUCH_EM * size;
-  let left: number | undefined;
-  let right: number | undefined;
-  for (let i = 0; i < cover.length; i++) {
-    const span = cover[i];
-    if (!span) continue;
-    if (span.x1 <= window.x0 && span.x1 >= window.x0 - reach) left = chunkWidth(cover, i, 'left', size);
-    if (right === undefined && span.x0 >= window.x1 && span.x0 <= window.x1 + reach) {
-      right = chunkWidth(cover, i, 'right', size);
-    }
-  }
-  return { left, right };
-}
-
-function blocks(cover: readonly Interval[], window: Interval): boolean {
-  return cover.some((span) => span.x0 < window.x1 && span.x1 > window.x0);
+  const prev = cover.spans[index - 1];
+  const meeting: Meeting = { blocked: false };
+  if (prev && prev.x1 >= window.x0 - reach) meeting.left = cover.endingWidth[index - 1] ?? 0;
+  if (next && next.x0 <= window.x1 + reach) meeting.right = cover.startingWidth[index] ?? 0;
+  return meeting;
 }
 
 interface Stretch {
@@ -98,7 +115,7 @@ export function findGutters(lines: readonly TextLine[]): Gutter[] {
   const size = median(lines.map((l) => l.size));
   const width = MIN_WIDTH_EM * size;
   const sorted = [...lines].sort((a, b) => (a.y0 + a.y1) / 2 - (b.y0 + b.y1) / 2);
-  const covers = sorted.map(covered);
+  const covers = sorted.map((line) => coverOf(line, size));
   const x0 = Math.min(...lines.map((l) => l.x0));
   const x1 = Math.max(...lines.map((l) => l.x1));
   const found: Gutter[] = [];
@@ -110,22 +127,22 @@ export function findGutters(lines: readonly TextLine[]): Gutter[] {
       stretch = undefined;
     };
     sorted.forEach((line, index) => {
-      const cover = covers[index] ?? [];
-      if (blocks(cover, window)) {
+      const cover = covers[index];
+      const meeting = cover ? meet(cover, window, size) : { blocked: false as const };
+      if (meeting.blocked) {
         finish();
         return;
       }
       stretch ??= { y0: line.y0, y1: line.y1, lines: 0, left: 0, right: 0, leftWidth: 0, rightWidth: 0 };
       stretch.y1 = line.y1;
       stretch.lines += 1;
-      const touch = touches(cover, window, size);
-      if (touch.left !== undefined) {
+      if (meeting.left !== undefined) {
         stretch.left += 1;
-        stretch.leftWidth += touch.left;
+        stretch.leftWidth += meeting.left;
       }
-      if (touch.right !== undefined) {
+      if (meeting.right !== undefined) {
         stretch.right += 1;
-        stretch.rightWidth += touch.right;
+        stretch.rightWidth += meeting.right;
       }
     });
     finish();

@@ -212,7 +212,14 @@ export function mainContent($: CheerioAPI, options: MainContentOptions): MainCon
       if ($(el).find('h1, h2').length === 0) $(el).remove();
     });
   removeWhere($, root, isChrome);
-  removeWhere($, root, (el) => isCommentSection($, el) || isLanguageSwitcher($, el));
+  // Only ancestors of an hreflang link can be language switchers: checking just those keeps this linear.
+  const holdsHreflang = new Set<Element>();
+  $(root)
+    .find('a[hreflang]')
+    .each((_, link) => {
+      for (let node = link.parent; node && isTag(node) && !holdsHreflang.has(node); node = node.parent) holdsHreflang.add(node);
+    });
+  removeWhere($, root, (el) => isCommentSection($, el) || (holdsHreflang.has(el) && isLanguageSwitcher($, el)));
   if (!options.pruneLinks) return { root, linkPruned: 0 };
   const sizes = new Map<Element, TextSize>();
   const before = measure(root, sizes).all;
