@@ -131,6 +131,14 @@ describe('PDF text quality', () => {
     expect(pageText(irs, 2)).toContain('Items to Note');
   });
 
+  it('drops running chapter headers that change through a long document, keeping the headings', () => {
+    const notes = docOf('geotopo-lecture-notes-de-117p.pdf');
+    expect(notes.text).not.toContain('2.1. TOPOLOGISCHE MANNIGFALTIGKEITEN');
+    expect(notes.blocks.some((b) => b.kind === 'heading' && b.text === '2.1 Topologische Mannigfaltigkeiten')).toBe(
+      true,
+    );
+  });
+
   it('drops the repeated margin stamp of the Federal Register', () => {
     const fr = docOf('federal-register-2020-17221-3col.pdf');
     expect(fr.text).not.toContain('DSKJLSW7X2PROD');

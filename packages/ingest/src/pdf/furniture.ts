@@ -15,8 +15,10 @@ export interface PageLayout {
 
 /** Share of the page height, at the top and at the bottom, where headers and footers live. */
 const EDGE_SHARE = 0.12;
-/** A header must recur on at least this share of pages (odd and even pages often differ). */
+/** A header must recur on at least this share of pages (odd and even pages often differ)... */
 const MIN_PAGE_SHARE = 0.4;
+/** ...or be the very same outermost line of at least this many pages (a chapter's running header). */
+const MIN_OUTER_REPEATS = 3;
 
 const PAGE_NUMBER =
   /^(?:(?:page|p\.|seite|pagina|página)\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|\/|von|de)\s*\d{1,4})?$/iu;
@@ -35,7 +37,24 @@ export function isPageNumber(text: string): boolean {
   return PAGE_NUMBER.test(text.trim());
 }
 
-/** Removes furniture lines in place (emptied blocks are dropped) and drops repeated stray text. */
+/** The topmost and bottommost lines of a page: where running headers and footers sit. */
+function outermost(page: PageLayout): Set<Line> {
+  const lines = page.blocks.flatMap((b) => b.lines);
+  const out = new Set<Line>();
+  if (lines.length < 2) return out;
+  const top = Math.min(...lines.map((l) => l.y0));
+  const bottom = Math.max(...lines.map((l) => l.y1));
+  for (const line of lines) {
+    if (line.y0 - top < 0.5 * line.size || bottom - line.y1 < 0.5 * line.size) out.add(line);
+  }
+  return out;
+}
+
+/**
+ * Removes furniture lines in place (emptied blocks are dropped) and repeated stray text. Two kinds of
+ * repetition count: text near an edge that recurs (digits masked) on a good share of all pages, and the exact
+ * same outermost line on a few pages, which catches chapter headers that change through a long document.
+ */
 export function removeFurniture(pages: PageLayout[]): void {
   const pagesWith = new Map<string, Set<number>>();
   const note = (k: string, page: number) => {
@@ -43,26 +62,32 @@ export function removeFurniture(pages: PageLayout[]): void {
     set.add(page);
     pagesWith.set(k, set);
   };
+  const outer = new Map<PageLayout, Set<Line>>();
   for (const page of pages) {
+    const edges = outermost(page);
+    outer.set(page, edges);
     for (const block of page.blocks) {
       for (const line of block.lines) {
         const edge = edgeOf(line, page.height);
         if (edge) note(`${edge}:${key(line.text)}`, page.page);
+        if (edge && edges.has(line)) note(`outer:${line.text}`, page.page);
       }
     }
     for (const stray of page.strays) note(`stray:${key(stray)}`, page.page);
   }
   const minPages = Math.max(2, Math.ceil(MIN_PAGE_SHARE * pages.length));
-  const repeated = (k: string) => (pagesWith.get(k)?.size ?? 0) >= minPages;
+  const count = (k: string) => pagesWith.get(k)?.size ?? 0;
   for (const page of pages) {
+    const edges = outer.get(page) ?? new Set<Line>();
     for (const block of page.blocks) {
       block.lines = block.lines.filter((line) => {
         const edge = edgeOf(line, page.height);
         if (!edge) return true;
-        return !(isPageNumber(line.text) || repeated(`${edge}:${key(line.text)}`));
+        if (isPageNumber(line.text) || count(`${edge}:${key(line.text)}`) >= minPages) return false;
+        return !(edges.has(line) && count(`outer:${line.text}`) >= MIN_OUTER_REPEATS);
       });
     }
     page.blocks = page.blocks.filter((block) => block.lines.length > 0);
-    page.strays = page.strays.filter((stray) => !repeated(`stray:${key(stray)}`));
+    page.strays = page.strays.filter((stray) => count(`stray:${key(stray)}`) < minPages);
   }
 }

@@ -68,8 +68,7 @@ export class PdfLoader implements Loader {
         });
       }
       const metadata: Metadata = { ...source.metadata, ...pdfMetadata(info), pages: document.numPages };
-      const firstHeading = drafts.find((d) => d.kind === 'heading');
-      const title = typeof metadata.title === 'string' ? metadata.title : firstHeading?.text;
+      const title = typeof metadata.title === 'string' ? metadata.title : largestHeading(drafts);
       return assembleDocument(
         {
           id: source.id,
@@ -85,6 +84,16 @@ export class PdfLoader implements Loader {
       await parser.destroy().catch(() => undefined);
     }
   }
+}
+
+/** Without a title in the document information, the largest-print heading of page 1 stands in. */
+function largestHeading(drafts: readonly DraftBlock[]): string | undefined {
+  let best: { level: number; text: string } | undefined;
+  for (const draft of drafts) {
+    if (draft.provenance?.page !== 1) continue;
+    if (draft.kind === 'heading' && (!best || draft.level < best.level)) best = draft;
+  }
+  return best?.text;
 }
 
 async function readPages(document: PDFDocumentProxy, file: string, signal?: AbortSignal): Promise<PageLayout[]> {

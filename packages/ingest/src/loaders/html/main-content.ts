@@ -217,7 +217,8 @@ export function mainContent($: CheerioAPI, options: MainContentOptions): MainCon
   $(root)
     .find('a[hreflang]')
     .each((_, link) => {
-      for (let node = link.parent; node && isTag(node) && !holdsHreflang.has(node); node = node.parent) holdsHreflang.add(node);
+      for (let node = link.parent; node && isTag(node) && !holdsHreflang.has(node); node = node.parent)
+        holdsHreflang.add(node);
     });
   removeWhere($, root, (el) => isCommentSection($, el) || (holdsHreflang.has(el) && isLanguageSwitcher($, el)));
   if (!options.pruneLinks) return { root, linkPruned: 0 };
