@@ -10,6 +10,8 @@ const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 const colour = (i: number) => COLOURS[i % COLOURS.length] as string;
+// Monte Carlo p-values bottom out at 1/(trials+1): say "below" rather than print a rounded 0.
+const pText = (p: number | undefined) => (p !== undefined && p < 0.0001 ? '< 0.0001' : `= ${fmt(p, 4)}`);
 
 function metricBars(results: EvalResults, measure: string): string {
   const configs = results.configurations;
@@ -27,7 +29,9 @@ function metricBars(results: EvalResults, measure: string): string {
       const whisker = ci
         ? `<line x1="${scale(ci.lower)}" x2="${scale(ci.upper)}" y1="${y + (rowH - 8) / 2}" y2="${y + (rowH - 8) / 2}" stroke="#222" stroke-width="1.5"/>`
         : '';
-      return `<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc(c.name)}</text>${bar}${whisker}<text x="${scale(v) + 6}" y="${y + 13}">${fmt(v)}</text>`;
+      // The value goes right of the bar and of its interval, so the whisker never crosses the digits.
+      const labelX = Math.max(scale(v), ci ? scale(ci.upper) : 0) + 6;
+      return `<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc(c.name)}</text>${bar}${whisker}<text x="${labelX}" y="${y + 13}">${fmt(v)}</text>`;
     })
     .join('');
   return `<figure><figcaption>${esc(measure)} (bars: mean; lines: 95% bootstrap interval)</figcaption><svg class="chart" data-chart="metric-${esc(measure)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${rows}</svg></figure>`;
@@ -49,12 +53,7 @@ function recallCurves(results: EvalResults): string {
   return `<figure><figcaption>Recall@k</figcaption><svg class="chart" data-chart="recall-curves" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axes}${lines}</svg></figure>`;
 }
 
-function winsLosses(
-  results: EvalResults,
-  base: ConfigurationResult,
-  other: ConfigurationResult,
-  index: number,
-): string {
+function winsLosses(base: ConfigurationResult, other: ConfigurationResult, index: number): string {
   const measure = 'ndcg@10';
   const deltas = Object.keys(base.perQuery)
     .map((q) => (other.perQuery[q]?.[measure] ?? 0) - (base.perQuery[q]?.[measure] ?? 0))
@@ -72,9 +71,7 @@ function winsLosses(
   const wins = deltas.filter((d) => d > 0).length;
   const losses = deltas.filter((d) => d < 0).length;
   const cmp = other.comparison?.[measure];
-  const p = cmp
-    ? ` · randomisation p = ${fmt(cmp.randomisation.pValue, 4)} · t-test p = ${fmt(cmp.tTest.pValue, 4)}`
-    : '';
+  const p = cmp ? ` · randomisation p ${pText(cmp.randomisation.pValue)} · t-test p ${pText(cmp.tTest.pValue)}` : '';
   return `<figure><figcaption>${esc(other.name)} vs ${esc(base.name)}: per-query Δ${measure} (${wins} wins, ${losses} losses${p})</figcaption><svg class="chart" data-chart="wins-${index}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><line x1="10" x2="${width - 10}" y1="${mid}" y2="${mid}" stroke="#888"/>${bars}</svg></figure>`;
 }
 
@@ -118,7 +115,7 @@ function table(results: EvalResults): string {
     .map((c) => {
       const cmp = c.comparison?.['ndcg@10'];
       const delta = cmp
-        ? `${cmp.meanDifference >= 0 ? '+' : ''}${fmt(cmp.meanDifference)} (${fmt(cmp.randomisation.pValue, 3)})`
+        ? `${cmp.meanDifference >= 0 ? '+' : ''}${fmt(cmp.meanDifference)} (p ${pText(cmp.randomisation.pValue)})`
         : 'baseline';
       return `<tr data-config="${esc(c.name)}"><td>${esc(c.name)}</td>${cols.map((m) => `<td data-measure="${m}">${fmt(c.metrics[m])}</td>`).join('')}<td>${fmt(c.latencyMs.total.p50, 1)}</td><td>${fmt(c.latencyMs.total.p95, 1)}</td><td>${fmt(c.queriesPerSecond, 2)}</td><td>${delta}</td></tr>`;
     })
@@ -131,7 +128,7 @@ export function renderHtmlReport(results: EvalResults): string {
   const comparisons = base
     ? results.configurations
         .filter((c) => c !== base)
-        .map((c, i) => winsLosses(results, base, c, i))
+        .map((c, i) => winsLosses(base, c, i))
         .join('')
     : '';
   const note = results.truncatedTo
@@ -146,7 +143,7 @@ export function renderHtmlReport(results: EvalResults): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>winnow eval: ${esc(results.dataset)} ${esc(results.split)}</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:960px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
 </head><body>
 <h1>winnow eval — ${esc(results.dataset)} (${esc(results.split)})</h1>
 <p>${results.queries} queries · baseline <b>${esc(results.baseline)}</b> · ${esc(results.createdAt)}</p>${note}

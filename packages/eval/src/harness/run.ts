@@ -113,10 +113,18 @@ export interface EvalResults {
   configurations: ConfigurationResult[];
 }
 
+/** Milliseconds one query spent in each stage. */
+export interface StageTimings {
+  embed: number;
+  recall: number;
+  rerank: number;
+  total: number;
+}
+
 interface QueryOutcome {
   queryId: string;
   candidates: Candidate[];
-  timings: { embed: number; recall: number; rerank: number; total: number };
+  timings: StageTimings;
 }
 
 /**
@@ -153,7 +161,18 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
       const outcomes = await runQueries(dataset, config, indexed, reranker, options, 'query', configName);
       const run = toRun(outcomes);
       const evaluation = evaluateRun(run, dataset.qrels, measures);
-      results.push(summariseConfiguration(configName, config, indexed, outcomes, evaluation, run, tuning));
+      results.push(
+        summariseConfiguration({
+          name: configName,
+          config,
+          indexKey: indexed.key,
+          evaluation,
+          run,
+          timings: outcomes.map((o) => o.timings),
+          index: indexSummary(indexed),
+          ...(tuning === undefined ? {} : { tuning }),
+        }),
+      );
     }
   } finally {
     for (const reranker of rerankers.values()) await reranker?.close?.();
@@ -163,17 +182,7 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
     }
   }
   const baseline = options.baseline ?? results[0]?.name ?? '';
-  const base = results.find((r) => r.name === baseline);
-  if (!base) throw new Error(`baseline '${baseline}' is not one of the configurations`);
-  for (const result of results) {
-    if (result === base) continue;
-    result.comparison = Object.fromEntries(
-      ['ndcg@10', 'mrr@10', 'recall@100', 'map@100'].map((m) => [
-        m,
-        compareEvaluations(asEvaluation(base, measures), asEvaluation(result, measures), m, { seed: 42 }),
-      ]),
-    );
-  }
+  compareWithBaseline(results, baseline, measures);
   return {
     dataset: name,
     split,
@@ -297,45 +306,71 @@ async function tuneFusion(
   return { split: tune.split, queries: outcomes.length, measure, chosen, grid };
 }
 
-function summariseConfiguration(
-  name: string,
-  config: PipelineConfig,
-  indexed: IndexedCorpus,
-  outcomes: QueryOutcome[],
-  evaluation: Evaluation,
-  run: Run,
-  tuning: TuningResult | undefined,
-): ConfigurationResult {
-  const totalMs = outcomes.reduce((a, o) => a + o.timings.total, 0);
+export interface ConfigurationSummaryInput {
+  name: string;
+  config: PipelineConfig;
+  indexKey: string;
+  evaluation: Evaluation;
+  run: Run;
+  /** One entry per evaluated query. */
+  timings: readonly StageTimings[];
+  index: ConfigurationResult['index'];
+  tuning?: TuningResult;
+}
+
+/** A configuration's report entry from its evaluation and per-query timings (bootstrap intervals seeded). */
+export function summariseConfiguration(input: ConfigurationSummaryInput): ConfigurationResult {
+  const { evaluation, timings } = input;
+  const totalMs = timings.reduce((a, t) => a + t.total, 0);
   const intervals: Record<string, ConfidenceInterval> = {};
   for (const measure of evaluation.measures) {
     const values = Object.values(evaluation.perQuery).map((q) => q[measure] ?? 0);
     intervals[measure] = bootstrapCi(values, { seed: 7 });
   }
   return {
-    name,
-    config,
-    indexKey: indexed.key,
+    name: input.name,
+    config: input.config,
+    indexKey: input.indexKey,
     metrics: evaluation.mean,
     intervals,
     perQuery: evaluation.perQuery,
     latencyMs: {
-      embed: summarise(outcomes.map((o) => o.timings.embed)),
-      recall: summarise(outcomes.map((o) => o.timings.recall)),
-      rerank: summarise(outcomes.map((o) => o.timings.rerank)),
-      total: summarise(outcomes.map((o) => o.timings.total)),
+      embed: summarise(timings.map((t) => t.embed)),
+      recall: summarise(timings.map((t) => t.recall)),
+      rerank: summarise(timings.map((t) => t.rerank)),
+      total: summarise(timings.map((t) => t.total)),
     },
-    queriesPerSecond: totalMs > 0 ? Math.round((outcomes.length * 1000 * 100) / totalMs) / 100 : 0,
-    index: {
-      documents: indexed.report.added.length + indexed.report.changed.length + indexed.report.unchanged,
-      chunks: indexed.report.chunks.written,
-      embedded: indexed.report.chunks.embedded,
-      reused: indexed.report.chunks.reused,
-      durationMs: indexed.report.durationsMs.total,
-    },
-    ...(tuning === undefined ? {} : { tuning }),
-    run,
+    queriesPerSecond: totalMs > 0 ? Math.round((timings.length * 1000 * 100) / totalMs) / 100 : 0,
+    index: input.index,
+    ...(input.tuning === undefined ? {} : { tuning: input.tuning }),
+    run: input.run,
   };
+}
+
+function indexSummary(indexed: IndexedCorpus): ConfigurationResult['index'] {
+  const { report } = indexed;
+  return {
+    documents: report.added.length + report.changed.length + report.unchanged,
+    chunks: report.chunks.written,
+    embedded: report.chunks.embedded,
+    reused: report.chunks.reused,
+    durationMs: report.durationsMs.total,
+  };
+}
+
+/** Sets `comparison` on every configuration but the baseline: significance tests on the headline measures. */
+export function compareWithBaseline(results: ConfigurationResult[], baseline: string, measures: string[]): void {
+  const base = results.find((r) => r.name === baseline);
+  if (!base) throw new Error(`baseline '${baseline}' is not one of the configurations`);
+  for (const result of results) {
+    if (result === base) continue;
+    result.comparison = Object.fromEntries(
+      ['ndcg@10', 'mrr@10', 'recall@100', 'map@100'].map((m) => [
+        m,
+        compareEvaluations(asEvaluation(base, measures), asEvaluation(result, measures), m, { seed: 42 }),
+      ]),
+    );
+  }
 }
 
 function asEvaluation(result: ConfigurationResult, measures: string[]): Evaluation {
