@@ -3,12 +3,12 @@
  * against a bare onnxruntime-node InferenceSession fed the same token ids in the same run. The ratio of the two
  * times is the framework's overhead (tokenising, tensors, transformers.js' call path, pooling); goal <= 1.10.
  *
- *   pnpm bench:embed                                        # MiniLM, batches 1/16, 32 texts, best of 2
- *   EMBED_BENCH_FULL=1 pnpm bench:embed                     # both embedders, batches 1..64, 256 texts, best of 3
+ *   pnpm bench:embed                                        # MiniLM, batches 1/16, 32 texts, best of 3
+ *   EMBED_BENCH_FULL=1 pnpm bench:embed                     # both embedders, batches 1..64, 256 texts, best of 5
  *
  * Env: EMBED_BENCH_MODELS (comma list), EMBED_BENCH_BATCHES (comma list), EMBED_BENCH_TEXTS, EMBED_BENCH_REPEATS,
- * EMBED_BENCH_THREADS (onnxruntime threads per call, both sides), WINNOW_MODELS (default shared/models beside the
- * checkout).
+ * EMBED_BENCH_THREADS (onnxruntime threads per call on both sides, default 1; 0 = onnxruntime's default),
+ * WINNOW_MODELS (default shared/models beside the checkout).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,8 +24,9 @@ const list = (value: string | undefined, fallback: string) => (value ?? fallback
 const models = list(process.env.EMBED_BENCH_MODELS, full ? 'all-MiniLM-L6-v2,bge-small-en-v1.5' : 'all-MiniLM-L6-v2');
 const batchSizes = list(process.env.EMBED_BENCH_BATCHES, full ? '1,2,4,8,16,32,64' : '1,16').map(Number);
 const textCount = Number(process.env.EMBED_BENCH_TEXTS ?? (full ? 256 : 32));
-const repeats = Number(process.env.EMBED_BENCH_REPEATS ?? (full ? 3 : 2));
-const threads = process.env.EMBED_BENCH_THREADS === undefined ? undefined : Number(process.env.EMBED_BENCH_THREADS);
+const repeats = Number(process.env.EMBED_BENCH_REPEATS ?? (full ? 5 : 3));
+const threadSetting = Number(process.env.EMBED_BENCH_THREADS ?? 1);
+const threads = threadSetting > 0 ? threadSetting : undefined;
 const lengths = [128, 256];
 
 /** Texts of exactly `tokens` tokens with this model's tokenizer (special tokens included), cut from abstracts. */
@@ -68,8 +69,9 @@ function bareFeeds(encoder: SequenceEncoder, texts: string[], batchSize: number,
 }
 
 /**
- * Times the embedder, then a bare session on the same ids. One after the other, never both open: two idle
- * onnxruntime thread pools would spin against each other on a small machine.
+ * Times the embedder and a bare session on the same ids, alternating run by run so both see the same share of a
+ * busy machine. With more than one onnxruntime thread per call, the idle pool of one spins while the other runs,
+ * so the default is one thread (EMBED_BENCH_THREADS=0 leaves onnxruntime's default).
  */
 async function measure(
   model: string,
@@ -87,27 +89,32 @@ async function measure(
     cache: false,
     ...(threads === undefined ? {} : { threads }),
   });
-  const maxTokens = embedder.maxTokens;
-  if (texts.length === 0 || tokens > maxTokens) {
+  if (texts.length === 0 || tokens > embedder.maxTokens) {
     await embedder.close();
     return undefined;
   }
-  await embedder.embed(texts.slice(0, batchSize));
-  const frameworkMs = await bestOf(repeats, () => embedder.embed(texts));
-  await embedder.close();
-
   const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-  const encoder = new SequenceEncoder(tokenizer, maxTokens, dir);
+  const encoder = new SequenceEncoder(tokenizer, embedder.maxTokens, dir);
   const tokeniseMs = await bestOf(1, async () => texts.map((text) => encoder.encode(text)));
   const feeds = bareFeeds(encoder, texts, batchSize, tokenizer.pad_token_id ?? 0);
   const session = await ort.InferenceSession.create(join(dir, onnxFileFor(dtype)), {
     executionProviders: ['cpu'],
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
   });
+  await embedder.embed(texts.slice(0, batchSize));
   await session.run(feeds[0] ?? {});
-  const bareMs = await bestOf(repeats, async () => {
-    for (const feed of feeds) await session.run(feed);
-  });
+  let frameworkMs = Number.POSITIVE_INFINITY;
+  let bareMs = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < repeats; r += 1) {
+    frameworkMs = Math.min(frameworkMs, await bestOf(1, () => embedder.embed(texts)));
+    bareMs = Math.min(
+      bareMs,
+      await bestOf(1, async () => {
+        for (const feed of feeds) await session.run(feed);
+      }),
+    );
+  }
+  await embedder.close();
   await session.release();
   return { frameworkMs, bareMs, tokeniseMs };
 }
