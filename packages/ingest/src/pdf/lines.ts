@@ -1,5 +1,6 @@
+import { isUnspaced } from '../script.js';
 import { findGutters, type Gutter } from './gutters.js';
-import { isUnspaced, type TextRun } from './runs.js';
+import type { TextRun } from './runs.js';
 
 /** A stretch of text on one line with no column gutter inside: a line of one column, or one table cell. */
 export interface Segment {

@@ -5,8 +5,8 @@
  */
 import type { DraftBlock, HeadingLevel } from '@winnow/core';
 import { renderTable } from '../loaders/render.js';
+import { isUnspaced } from '../script.js';
 import type { LayoutBlock, Line } from './layout.js';
-import { isUnspaced } from './runs.js';
 
 const BULLET = /^(?:[•▪◦●○■□◆►‣∙·*–—-]\s|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s)/u;
 /** A heading is at most this long; longer large-print text is a paragraph (e.g. an abstract set large). */

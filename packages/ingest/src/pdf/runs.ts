@@ -4,6 +4,8 @@
  * writing (Japanese tategaki) are transposed, so the same line and column logic serves both.
  */
 
+import { isUnspaced } from '../script.js';
+
 /** The parts of a pdf.js text item this module reads. */
 export interface PdfTextItem {
   str: string;
@@ -81,13 +83,6 @@ interface PlacedItem {
   box: { x0: number; x1: number; y0: number; y1: number };
   size: number;
   direction: Direction;
-}
-
-/** Chinese and Japanese (Han, kana, full-width forms) are written without spaces between words; Korean is not. */
-const UNSPACED = /[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\ufe10-\ufe1f\ufe30-\ufe4f]/u;
-
-export function isUnspaced(char: string): boolean {
-  return UNSPACED.test(char);
 }
 
 /** Vertical presentation forms (︵ ︑ ︒ …) become the ordinary punctuation they stand for. */

@@ -5,7 +5,7 @@
 import type { DraftBlock, HeadingLevel } from '@winnow/core';
 import type { CheerioAPI } from 'cheerio';
 import { type AnyNode, type Element, isTag, isText } from 'domhandler';
-import { isUnspaced } from '../../pdf/runs.js';
+import { isUnspaced } from '../../script.js';
 import { renderList, renderTable } from '../render.js';
 
 const HEADINGS: Record<string, HeadingLevel> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
