@@ -28,22 +28,29 @@ function normalize(vector: Float32Array): Float32Array {
  * Unit vectors around `clusters` random centres: closer to real embeddings (which cluster by topic) than
  * uniform noise, on which every index does badly.
  */
-export function clusteredVectors(count: number, dimensions: number, seed: number, clusters = 200): Float32Array[] {
+export function clusteredVectors(
+  count: number,
+  dimensions: number,
+  seed: number,
+  clusters = 50,
+  spreadFactor = 1,
+): Float32Array[] {
   const next = random(seed);
   const centres = Array.from({ length: clusters }, () =>
     normalize(Float32Array.from({ length: dimensions }, () => gaussian(next))),
   );
-  const spread = 0.6 / Math.sqrt(dimensions);
+  // Noise of norm ≈ spreadFactor around unit centres: at 1, points of a cluster have cosine ≈ 0.5.
+  const spread = spreadFactor / Math.sqrt(dimensions);
   return Array.from({ length: count }, () => {
     const centre = centres[Math.floor(next() * clusters)] as Float32Array;
     return normalize(centre.map((value) => value + spread * gaussian(next)));
   });
 }
 
-/** Queries near (not at) stored points. */
+/** Queries near (not at) stored points (cosine ≈ 0.9 to their point). */
 export function queriesNear(vectors: Float32Array[], count: number, seed: number): Float32Array[] {
   const next = random(seed);
-  const spread = 0.3 / Math.sqrt(vectors[0]?.length ?? 1);
+  const spread = 0.5 / Math.sqrt(vectors[0]?.length ?? 1);
   return Array.from({ length: count }, () => {
     const base = vectors[Math.floor(next() * vectors.length)] as Float32Array;
     return normalize(base.map((value) => value + spread * gaussian(next)));
@@ -56,7 +63,8 @@ export function documentWrites(vectors: Float32Array[], perDocument = 10): Store
   for (let start = 0; start < vectors.length; start += perDocument) {
     const id = `bench/doc-${start / perDocument}.md`;
     const chunks = vectors.slice(start, start + perDocument).map((embedding, ordinal) => {
-      const text = `Chunk ${ordinal} of ${id}: a few words of text about topic ${(start + ordinal) % 97} for the lexical index.`;
+      // One rare keyword (subject0 … subject96) per chunk gives lexical queries a realistic selectivity.
+      const text = `Chunk ${ordinal} of ${id}: a few words of text about subject${(start + ordinal) % 97} for the lexical index.`;
       const hash = textHash(text);
       return {
         id: chunkId(id, ordinal, hash),

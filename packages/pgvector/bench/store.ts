@@ -2,11 +2,13 @@
  * Store benchmark: bulk-write methods, HNSW build time, and query latency and recall@10 against exact search,
  * on the PostgreSQL server (DATABASE_URL) and on PGlite, in one run.
  *
- *   pnpm bench:store                                   # N=20k writes, 10k-chunk query collection, 100 queries
+ *   pnpm bench:store            # server: N=20k writes, 10k-chunk query collection; PGlite: 5k and 5k
  *   BENCH_N=100000 BENCH_QUERY_N=100000 pnpm bench:store
- *   BENCH_DRIVERS=postgres BENCH_QUERIES=300 pnpm bench:store
+ *   BENCH_DRIVERS=postgres BENCH_QUERIES=300 BENCH_INSERT=1 pnpm bench:store
  *
- * Vectors are synthetic (384-d unit vectors in 200 clusters), generated from a fixed seed.
+ * PGlite (single-threaded WebAssembly) is several times slower, so it has its own sizes by default
+ * (BENCH_PGLITE_N, BENCH_PGLITE_QUERY_N; both follow BENCH_N / BENCH_QUERY_N when those are set).
+ * Vectors are synthetic (384-d unit vectors in 50 clusters), generated from a fixed seed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,8 +25,16 @@ import { clusteredVectors, documentWrites, exactTopK, percentile, queriesNear } 
 import { insertLikeLangChain } from './langchain-style.js';
 
 const DIMENSIONS = 384;
-const N = Number(process.env.BENCH_N ?? 20_000);
-const QUERY_N = Number(process.env.BENCH_QUERY_N ?? 10_000);
+const env = process.env;
+const SIZES: Record<string, { n: number; queryN: number }> = {
+  postgres: { n: Number(env.BENCH_N ?? 20_000), queryN: Number(env.BENCH_QUERY_N ?? 10_000) },
+  pglite: {
+    n: Number(env.BENCH_PGLITE_N ?? env.BENCH_N ?? 5_000),
+    queryN: Number(env.BENCH_PGLITE_QUERY_N ?? env.BENCH_QUERY_N ?? 5_000),
+  },
+};
+/** Also time the store's own multi-row INSERT path (copy: false). */
+const WITH_INSERT = env.BENCH_INSERT === '1';
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100);
 const DRIVERS = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',').map((name) => name.trim());
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://winnow:winnow@127.0.0.1:5432/winnow_test';
@@ -51,6 +61,7 @@ const rate = (rows: number, ms: number): string =>
   `${Math.round(rows / (ms / 1000)).toLocaleString('en')} rows/s (${(ms / 1000).toFixed(1)} s)`;
 
 async function benchDatabase(name: string, driver: SqlDriver, maintenanceWorkMem: string | undefined): Promise<void> {
+  const { n: N, queryN: QUERY_N } = SIZES[name] as { n: number; queryN: number };
   console.log(`\n${name}: writing ${N.toLocaleString('en')} × ${DIMENSIONS}-d chunks`);
   const run = `bench_${process.pid}`;
   const open = (suffix: string, options: OpenPgVectorStoreOptions = {}): Promise<PgVectorStore> =>
@@ -68,10 +79,8 @@ async function benchDatabase(name: string, driver: SqlDriver, maintenanceWorkMem
   // Write paths, each into an empty collection without a vector index.
   const copyLabel =
     driver.kind === 'postgres' ? 'store: binary COPY FROM STDIN' : "store: binary COPY FROM '/dev/blob'";
-  const paths: Array<[string, OpenPgVectorStoreOptions]> = [
-    [`${copyLabel}, 2,000 chunks per transaction`, {}],
-    ['store: multi-row INSERT, 200 rows per statement (copy: false)', { copy: false }],
-  ];
+  const paths: Array<[string, OpenPgVectorStoreOptions]> = [[`${copyLabel}, 2,000 chunks per transaction`, {}]];
+  if (WITH_INSERT) paths.push(['store: multi-row INSERT, 200 rows per statement (copy: false)', { copy: false }]);
   for (const [label, options] of paths) {
     const store = await open('write', options);
     const [, ms] = await timed(() => store.replaceDocuments(writes));
@@ -116,9 +125,10 @@ async function benchDatabase(name: string, driver: SqlDriver, maintenanceWorkMem
     );
   }
   const hybrid: number[] = [];
-  for (const query of queries) {
+  for (const [i, query] of queries.entries()) {
+    // Each text matches about 1% of the chunks (one keyword of 97).
     const [, ms] = await timed(() =>
-      store.search({ mode: 'hybrid', k: K, vector: query, text: 'topic words', efSearch: 40 }),
+      store.search({ mode: 'hybrid', k: K, vector: query, text: `subject${i % 97}`, efSearch: 40 }),
     );
     hybrid.push(ms);
   }
@@ -131,7 +141,7 @@ async function benchDatabase(name: string, driver: SqlDriver, maintenanceWorkMem
 }
 
 async function main(): Promise<void> {
-  console.log(`store benchmark: N=${N}, query collection=${QUERY_N}, queries=${QUERIES}, drivers=${DRIVERS.join(',')}`);
+  console.log(`store benchmark: ${QUERIES} queries, drivers ${DRIVERS.join(', ')}; synthetic clustered 384-d vectors`);
   for (const name of DRIVERS) {
     if (name === 'postgres') {
       const driver = createPgDriver({ url: DATABASE_URL, setting: 'DATABASE_URL' });

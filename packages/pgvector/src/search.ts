@@ -1,4 +1,5 @@
 import { type Candidate, type DistanceMetric, type SearchRequest, WinnowError } from '@winnow/core';
+import { maxMagnitude } from './chunk-row.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { compileFilter } from './filter-sql.js';
 import { type HitRow, hitToCandidate } from './hits.js';
@@ -66,6 +67,9 @@ export async function search(context: SearchContext, request: PgSearchRequest): 
       },
     );
   }
+  if (request.mmr !== undefined && mode !== 'dense') {
+    throw new WinnowError('E_CONFIG_INVALID', `MMR re-ranks dense results only, not ${mode}`, { field: 'mmr' });
+  }
   const k = checkInteger(request.k, 1, MAX_K, 'k');
   const params = new SqlParams();
   const parts: SearchSqlParts = {
@@ -74,58 +78,74 @@ export async function search(context: SearchContext, request: PgSearchRequest): 
     vectorType: context.vectorType,
     textSearch: context.textSearch,
     limit: '',
+    exact: request.exact === true,
   };
-  if (mode !== 'lexical') parts.vector = params.add(queryVector(context, request.vector));
-  parts.exact = request.exact === true;
-  if (mode !== 'dense') parts.text = params.add(queryText(request.text));
+  // Placeholders are numbered in the order values are bound; the SQL may use them in any order.
+  const vector = mode === 'lexical' ? undefined : params.add(queryVector(context, request.vector));
+  const text = mode === 'dense' ? undefined : params.add(queryText(request.text));
   if (request.filter !== undefined) parts.filter = compileFilter(request.filter, params);
+  if (vector === undefined) return searchLexical(context, { ...parts, text: text as string }, params, k);
+  if (text === undefined) return searchDense(context, { ...parts, vector }, params, request, k);
+  return searchHybrid(context, { ...parts, vector, text }, params, request, k);
+}
 
-  if (mode === 'lexical') {
-    parts.limit = params.add(k);
-    const { rows } = await context.driver.query<HitRow>(
-      lexicalSql({ ...parts, text: parts.text as string }),
-      params.values,
-    );
-    return rows.map((row, i) => hitToCandidate(row, { lexical: [row.lexical_score as number, i + 1] }));
-  }
-  const vectorSettings = indexSearchSettings(context, request, k);
-  if (request.mmr !== undefined && mode !== 'dense') {
-    throw new WinnowError('E_CONFIG_INVALID', `MMR re-ranks dense results only, not ${mode}`, { field: 'mmr' });
-  }
-  if (mode === 'dense') {
-    const mmr = request.mmr;
-    const fetch = mmr === undefined ? k : mmrCandidates(mmr, k);
-    parts.limit = params.add(fetch);
-    parts.withEmbedding = mmr !== undefined;
-    const rows = await withSettings(context.driver, vectorSettings, (tx) =>
-      tx.query<HitRow>(denseSql({ ...parts, vector: parts.vector as string }), params.values),
-    );
-    const candidates = rows.map((row, i) =>
-      hitToCandidate(row, { dense: [similarityFromDistance(context.metric, row.distance as number), i + 1] }),
-    );
-    if (mmr === undefined) return candidates;
-    const embeddings = rows.map((row) => parseVector(row.embedding, 'embedding'));
-    return mmrOrder(request.vector as Float32Array, embeddings, k, mmr.lambda).map((i) => candidates[i] as Candidate);
-  }
+async function searchLexical(
+  context: SearchContext,
+  parts: SearchSqlParts & { text: string },
+  params: SqlParams,
+  k: number,
+): Promise<Candidate[]> {
   parts.limit = params.add(k);
-  const rrfK = positiveNumber(request.rrfK ?? 60, 'rrfK');
-  const denseWeight = nonNegativeNumber(request.denseWeight ?? 1, 'denseWeight');
-  const lexicalWeight = nonNegativeNumber(request.lexicalWeight ?? 1, 'lexicalWeight');
+  const { rows } = await context.driver.query<HitRow>(lexicalSql(parts), params.values);
+  return rows.map((row, i) => hitToCandidate(row, { lexical: [row.lexical_score as number, i + 1] }));
+}
+
+async function searchDense(
+  context: SearchContext,
+  parts: SearchSqlParts & { vector: string },
+  params: SqlParams,
+  request: PgSearchRequest,
+  k: number,
+): Promise<Candidate[]> {
+  const mmr = request.mmr;
+  const fetch = mmr === undefined ? k : mmrCandidates(mmr, k);
+  parts.limit = params.add(fetch);
+  parts.withEmbedding = mmr !== undefined;
+  const rows = await withSettings(context.driver, indexSearchSettings(context, request, fetch), (tx) =>
+    tx.query<HitRow>(denseSql(parts), params.values),
+  );
+  const candidates = rows.map((row, i) =>
+    hitToCandidate(row, { dense: [similarityFromDistance(context.metric, row.distance as number), i + 1] }),
+  );
+  if (mmr === undefined) return candidates;
+  const embeddings = rows.map((row) => parseVector(row.embedding, 'embedding'));
+  return mmrOrder(request.vector as Float32Array, embeddings, k, mmr.lambda).map((i) => candidates[i] as Candidate);
+}
+
+async function searchHybrid(
+  context: SearchContext,
+  parts: SearchSqlParts & { vector: string; text: string },
+  params: SqlParams,
+  request: PgSearchRequest,
+  k: number,
+): Promise<Candidate[]> {
+  parts.limit = params.add(k);
   const sql = hybridSql({
     ...parts,
-    vector: parts.vector as string,
-    text: parts.text as string,
-    rrfK: params.add(rrfK),
-    denseWeight: params.add(denseWeight),
-    lexicalWeight: params.add(lexicalWeight),
+    rrfK: params.add(positiveNumber(request.rrfK ?? 60, 'rrfK')),
+    denseWeight: params.add(nonNegativeNumber(request.denseWeight ?? 1, 'denseWeight')),
+    lexicalWeight: params.add(nonNegativeNumber(request.lexicalWeight ?? 1, 'lexicalWeight')),
   });
-  const rows = await withSettings(context.driver, vectorSettings, (tx) => tx.query<HitRow>(sql, params.values));
+  const rows = await withSettings(context.driver, indexSearchSettings(context, request, k), (tx) =>
+    tx.query<HitRow>(sql, params.values),
+  );
+  const similarity = (row: HitRow): [number, number] | undefined =>
+    row.distance === null || row.distance === undefined
+      ? undefined
+      : [similarityFromDistance(context.metric, row.distance), row.dense_rank as number];
   return rows.map((row, i) =>
     hitToCandidate(row, {
-      dense:
-        row.distance === null
-          ? undefined
-          : [similarityFromDistance(context.metric, row.distance as number), row.dense_rank as number],
+      dense: similarity(row),
       lexical: row.lexical_score === null ? undefined : [row.lexical_score as number, row.lexical_rank as number],
       fused: [row.fused_score as number, i + 1],
     }),
@@ -145,7 +165,12 @@ function queryVector(context: SearchContext, vector: Float32Array | undefined): 
       { field: 'vector', details: { expected: context.dimensions, actual: vector.length } },
     );
   }
-  return formatVector(vector, context.dimensions, { owner: 'the query vector', field: 'vector' });
+  return formatVector(
+    vector,
+    context.dimensions,
+    { owner: 'the query vector', field: 'vector' },
+    maxMagnitude(context.vectorType),
+  );
 }
 
 function queryText(text: string | undefined): string {
