@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '@winnow/core';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPgVectorStore } from '../src/index.js';
@@ -11,13 +12,9 @@ describe('openPgVectorStore drivers', () => {
     const dir = await mkdtemp(join(tmpdir(), 'winnow-open-'));
     const path = join(dir, 'nested', 'db');
     try {
-      const first = await openPgVectorStore({
-        driver: 'pglite',
-        path,
-        collection: 'docs',
-        modelId: 'm',
-        dimensions: 8,
-      });
+      // Core's `store` configuration section is accepted as it is.
+      const { store: settings } = parseConfig({ store: { driver: 'pglite', path, collection: 'docs' } });
+      const first = await openPgVectorStore({ ...settings, modelId: 'm', dimensions: 8 });
       expect(first.driver.kind).toBe('pglite');
       await first.replaceDocuments([documentWrite('kept.md', [{ text: 'persisted text', embedding: axis(8, 2) }])]);
       await first.close();
