@@ -1,15 +1,20 @@
 import { isWinnowError } from '@winnow/core';
 import { Command, CommanderError, Option } from 'commander';
-import { runAsk } from './commands/ask-command.js';
-import { runDoctor } from './commands/doctor-command.js';
-import { runEvalCommand } from './commands/eval-command.js';
-import { runIndex } from './commands/index-command.js';
-import { runInit } from './commands/init-command.js';
-import { runQuery } from './commands/query-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { createOutput } from './output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+// Commands are imported when they run, so `--help`, `init` and usage errors answer without loading models,
+// database drivers and parsers.
+const commands = {
+  ask: () => import('./commands/ask-command.js'),
+  doctor: () => import('./commands/doctor-command.js'),
+  eval: () => import('./commands/eval-command.js'),
+  index: () => import('./commands/index-command.js'),
+  init: () => import('./commands/init-command.js'),
+  query: () => import('./commands/query-command.js'),
+};
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -35,7 +40,9 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .option('--file <file>', 'where to write it', 'winnow.config.yaml')
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  winnow init && winnow index ./docs')
-    .action((opts) => run(() => runInit(opts, createOutput(Boolean(opts.json))), Boolean(opts.json)));
+    .action((opts) =>
+      run(async () => (await commands.init()).runInit(opts, createOutput(Boolean(opts.json))), Boolean(opts.json)),
+    );
 
   program
     .command('index <path>')
@@ -45,7 +52,10 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .option('--wait', 'wait for another running index/reindex instead of exiting with code 4')
     .addHelpText('after', '\nExample:\n  winnow index ./docs --json')
     .action((path, opts) =>
-      run(() => runIndex(path, opts, createOutput(Boolean(opts.json)), 'index'), Boolean(opts.json)),
+      run(
+        async () => (await commands.index()).runIndex(path, opts, createOutput(Boolean(opts.json)), 'index'),
+        Boolean(opts.json),
+      ),
     );
 
   program
@@ -59,7 +69,10 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
       `\nExample (crontab, Sundays 03:00):\n  0 3 * * 0  cd /srv/docs && winnow reindex --json >> reindex.log\n${EXIT_CODES_HELP}`,
     )
     .action((path, opts) =>
-      run(() => runIndex(path, opts, createOutput(Boolean(opts.json)), 'reindex'), Boolean(opts.json)),
+      run(
+        async () => (await commands.index()).runIndex(path, opts, createOutput(Boolean(opts.json)), 'reindex'),
+        Boolean(opts.json),
+      ),
     );
 
   program
@@ -69,7 +82,12 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .addOption(jsonOption())
     .option('-k, --k <n>', 'results to show')
     .addHelpText('after', '\nExample:\n  winnow query "how do I rotate the logs?" -k 3')
-    .action((text, opts) => run(() => runQuery(text, opts, createOutput(Boolean(opts.json))), Boolean(opts.json)));
+    .action((text, opts) =>
+      run(
+        async () => (await commands.query()).runQuery(text, opts, createOutput(Boolean(opts.json))),
+        Boolean(opts.json),
+      ),
+    );
 
   program
     .command('ask <question>')
@@ -78,7 +96,10 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  OPENAI_BASE_URL=http://localhost:8000/v1 winnow ask "what does reindex do?"')
     .action((question, opts) =>
-      run(() => runAsk(question, opts, createOutput(Boolean(opts.json))), Boolean(opts.json)),
+      run(
+        async () => (await commands.ask()).runAsk(question, opts, createOutput(Boolean(opts.json))),
+        Boolean(opts.json),
+      ),
     );
 
   program
@@ -104,7 +125,12 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
       'after',
       '\nExample:\n  winnow eval --dataset ../shared/datasets/scifact --config eval/configs/dense.yaml --config eval/configs/hybrid-rerank.yaml --tune-split train --fail-below ndcg@10=0.6',
     )
-    .action((opts) => run(() => runEvalCommand(opts, createOutput(Boolean(opts.json))), Boolean(opts.json)));
+    .action((opts) =>
+      run(
+        async () => (await commands.eval()).runEvalCommand(opts, createOutput(Boolean(opts.json))),
+        Boolean(opts.json),
+      ),
+    );
 
   program
     .command('doctor')
@@ -112,7 +138,9 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .addOption(configOption())
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  winnow doctor --config winnow.config.yaml')
-    .action((opts) => run(() => runDoctor(opts, createOutput(Boolean(opts.json))), Boolean(opts.json)));
+    .action((opts) =>
+      run(async () => (await commands.doctor()).runDoctor(opts, createOutput(Boolean(opts.json))), Boolean(opts.json)),
+    );
 
   return program;
 }
@@ -135,7 +163,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
     }
   });
-  program.exitOverride();
+  // Subcommands copy the parent's settings when created, so each needs its own override: otherwise commander
+  // ends the process with its own code (1) on a usage error instead of returning EXIT.usage.
+  for (const command of [program, ...program.commands]) command.exitOverride();
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
