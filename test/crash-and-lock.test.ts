@@ -107,6 +107,7 @@ describe.each(['postgres', 'pglite'] as DriverName[])('crash safety on %s', (dri
       await indexFolder(models, store, oldTree);
       await store.close();
       store = undefined;
+      // No --wait: a PGlite folder's open lock left by a killed process is taken over at once (its owner is dead).
       const args = [driver, collection, path ?? '-', newTree];
 
       // Five documents change (4 modified, 1 added) and one is deleted. Kill before any write, after two

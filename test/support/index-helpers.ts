@@ -29,6 +29,7 @@ export async function openStore(
   embedder: Embedder,
   name?: string,
   path?: string,
+  waitForLock = false,
 ): Promise<PgVectorStore> {
   const collection = name ?? `t${process.pid}_${Date.now().toString(36)}_${counter++}`;
   return openPgVectorStore({
@@ -39,6 +40,7 @@ export async function openStore(
     modelId: embedder.modelId,
     dimensions: embedder.dimensions,
     deferIndex: true,
+    waitForLock,
   });
 }
 

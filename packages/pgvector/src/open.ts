@@ -61,6 +61,8 @@ export interface OpenPgVectorStoreOptions {
   copy?: boolean;
   /** maintenance_work_mem for index builds, e.g. '512MB'. Default: the server's. */
   maintenanceWorkMem?: string;
+  /** PGlite: when another process has the folder open, wait for it instead of failing with E_LOCKED. */
+  waitForLock?: boolean;
 }
 
 /** Opens (creating or migrating as needed) a collection and returns its store. */
@@ -154,5 +156,11 @@ async function resolveDriver(options: OpenPgVectorStoreOptions): Promise<{ drive
     });
     return { driver, ownsDriver: true };
   }
-  return { driver: await createPgliteDriver({ path: options.path ?? DEFAULT_PGLITE_PATH }), ownsDriver: true };
+  return {
+    driver: await createPgliteDriver({
+      path: options.path ?? DEFAULT_PGLITE_PATH,
+      waitForLock: options.waitForLock ?? false,
+    }),
+    ownsDriver: true,
+  };
 }

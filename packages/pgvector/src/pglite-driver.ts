@@ -2,15 +2,29 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
-import { WinnowError } from '@winnow/core';
-import { assertLockName, type DbSubject, type SqlDriver, type SqlExecutor, toDbError } from './driver.js';
-import { acquireFileLock, acquireMemoryLock } from './file-lock.js';
+import { isWinnowError, WinnowError } from '@winnow/core';
+import {
+  assertLockName,
+  type DbSubject,
+  type ReleaseLock,
+  type SqlDriver,
+  type SqlExecutor,
+  toDbError,
+} from './driver.js';
+import { acquireMemoryLock } from './file-lock.js';
+import { acquirePidLock } from './pid-lock.js';
 
 export interface PgliteDriverOptions {
   /** The database folder (created when missing), or `memory://` for a throw-away in-memory database. */
   path?: string;
   /** An open PGlite created with the `vector` extension; the caller keeps it, so `close()` leaves it open. */
   db?: PGlite;
+  /**
+   * PGlite is a single-process database: a folder is opened by one process at a time, guarded by a lock file
+   * beside it. When another process has it open, wait for it (true) or fail at once with E_LOCKED (default).
+   */
+  waitForLock?: boolean;
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_PGLITE_PATH = '.winnow/db';
@@ -23,13 +37,16 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
   const location = folder ?? MEMORY;
   const subject: DbSubject = { file: location };
   let db: PGlite;
+  let releaseOpenLock: ReleaseLock | undefined;
   if (options.db !== undefined) {
     db = options.db;
   } else {
+    if (folder !== undefined) releaseOpenLock = await lockFolder(folder, options);
     try {
       if (folder !== undefined) await mkdir(folder, { recursive: true });
       db = await PGlite.create(folder ?? MEMORY, { extensions: { vector } });
     } catch (error) {
+      await releaseOpenLock?.();
       throw new WinnowError('E_DB_CONNECT', `cannot open the PGlite database: ${(error as Error).message}`, {
         ...subject,
         cause: error,
@@ -83,10 +100,28 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       // The lock file sits beside the database folder (not inside it, which PGlite owns).
       return folder === undefined
         ? acquireMemoryLock(`${memoryKey}:${name}`, name, lockOptions)
-        : acquireFileLock(`${folder}.${name}.lock`, name, lockOptions);
+        : acquirePidLock(`${folder}.${name}.lock`, name, lockOptions);
     },
     async close() {
       if (ownsDb && !db.closed) await db.close();
+      await releaseOpenLock?.();
     },
   };
+}
+
+/** Takes the folder's single-process lock (two processes writing one PGlite folder would corrupt it). */
+async function lockFolder(folder: string, options: PgliteDriverOptions): Promise<ReleaseLock> {
+  try {
+    return await acquirePidLock(`${folder}.open.lock`, 'open', {
+      wait: options.waitForLock ?? false,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    if (!isWinnowError(error, 'E_LOCKED')) throw error;
+    throw new WinnowError('E_LOCKED', 'the PGlite database is open in another process', {
+      file: folder,
+      cause: error,
+      hint: 'PGlite serves one process at a time: wait for the other run (--wait), or use a PostgreSQL server via DATABASE_URL for concurrent access',
+    });
+  }
 }

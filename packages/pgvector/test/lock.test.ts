@@ -1,4 +1,7 @@
-import { mkdir, stat, utimes } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advisoryKey } from '../src/advisory.js';
 import { openPgVectorStore, type PgVectorStore } from '../src/index.js';
@@ -116,25 +119,34 @@ describe.each(DATABASES)('withLock on %s', (name) => {
       }
       return;
     }
-    // PGlite: the lock is a directory beside the database folder, refreshed while held.
+    // PGlite: the lock is a directory beside the database folder with its owner's pid and host inside.
     const lockPath = `${db.folder}.${store.collection}.cron.lock`;
     await store.withLock(
       'cron',
       async () => {
         expect((await stat(lockPath)).isDirectory()).toBe(true);
+        expect(await readFile(join(lockPath, 'owner'), 'utf8')).toBe(`${process.pid}\n${hostname()}\n`);
       },
       { wait: false },
     );
     await expect(stat(lockPath)).rejects.toThrow();
-    // One left by a process that stopped refreshing it a minute ago is stale and taken over.
+    // One left by a process that died (SIGKILL, power loss) is taken over at once.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await mkdir(lockPath);
+    await writeFile(join(lockPath, 'owner'), `${dead}\n${hostname()}\n`);
+    expect(await store.withLock('cron', async () => 'recovered', { wait: false })).toBe('recovered');
+    // One without an owner file, a minute old, was left between creating it and writing the owner.
     await mkdir(lockPath);
     const minuteAgo = new Date(Date.now() - 60_000);
     await utimes(lockPath, minuteAgo, minuteAgo);
     expect(await store.withLock('cron', async () => 'recovered', { wait: false })).toBe('recovered');
-    // A fresh one (a live holder in another process) is respected.
+    // A live holder in another process is respected.
     await mkdir(lockPath);
+    await writeFile(join(lockPath, 'owner'), `${process.ppid}\n${hostname()}\n`);
     const refused = await caught(() => store.withLock('cron', async () => 1, { wait: false }));
     expect(refused.code).toBe('E_LOCKED');
     expect(refused.message).toContain(lockPath);
+    expect(refused.message).toContain(`process ${process.ppid}`);
+    await rm(lockPath, { recursive: true });
   });
 });

@@ -90,6 +90,7 @@ export async function openStoreFromConfig(
   config: PipelineConfig['store'],
   embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
   baseDir = process.cwd(),
+  options: { waitForLock?: boolean } = {},
 ): Promise<PgVectorStore> {
   return openPgVectorStore({
     driver: config.driver,
@@ -109,6 +110,7 @@ export async function openStoreFromConfig(
     halfvec: config.halfvec,
     // Indexers load first and build the ANN index at the end of a run (see createIndexer).
     deferIndex: true,
+    waitForLock: options.waitForLock ?? false,
   });
 }
 

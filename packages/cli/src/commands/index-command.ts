@@ -39,7 +39,7 @@ export async function runIndex(
   }
   const started = Date.now();
   const embedder = await createEmbedderFromConfig(config.embed);
-  const store = await openStoreFromConfig(config.store, embedder, baseDir);
+  const store = await openStoreFromConfig(config.store, embedder, baseDir, { waitForLock: options.wait ?? false });
   try {
     const chunker = await createChunkerFromConfig(config);
     const bar = out.progress(mode);
