@@ -1,4 +1,4 @@
-import type { Block, Metadata, ParsedDocument, Provenance } from './types.js';
+import type { Block, Metadata, ParsedDocument, Provenance, SourceDocument } from './types.js';
 
 /** The separator between blocks in a parsed document's normalised text. */
 export const BLOCK_SEPARATOR = '\n\n';
@@ -17,6 +17,18 @@ export interface DocumentHeader {
   title?: string;
   metadata: Metadata;
   contentHash: string;
+}
+
+/** The header of a parsed document: the source's identity with the loader's metadata and title (when found). */
+export function documentHeader(source: SourceDocument, metadata: Metadata, title?: string): DocumentHeader {
+  return {
+    id: source.id,
+    uri: source.uri,
+    mediaType: source.mediaType,
+    metadata,
+    contentHash: source.contentHash,
+    ...(title ? { title } : {}),
+  };
 }
 
 /**

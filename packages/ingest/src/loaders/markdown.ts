@@ -2,6 +2,7 @@ import {
   assembleDocument,
   type CallOptions,
   type DraftBlock,
+  documentHeader,
   type HeadingLevel,
   type JsonValue,
   type Loader,
@@ -175,16 +176,6 @@ export class MarkdownLoader implements Loader {
     const metadata: Metadata = { ...source.metadata, ...front, ...(encoding ? { encoding } : {}) };
     const h1 = drafts.find((d) => d.kind === 'heading' && d.level === 1)?.text;
     const title = typeof front.title === 'string' ? front.title : h1;
-    return assembleDocument(
-      {
-        id: source.id,
-        uri: source.uri,
-        mediaType: source.mediaType,
-        ...(title ? { title } : {}),
-        metadata,
-        contentHash: source.contentHash,
-      },
-      drafts,
-    );
+    return assembleDocument(documentHeader(source, metadata, title), drafts);
   }
 }

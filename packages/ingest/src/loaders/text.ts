@@ -2,6 +2,7 @@ import {
   assembleDocument,
   type CallOptions,
   type DraftBlock,
+  documentHeader,
   type Loader,
   type Metadata,
   type ParsedDocument,
@@ -52,17 +53,7 @@ export class TextLoader implements Loader {
     const { text, encoding } = sourceText(source);
     const metadata: Metadata = { ...source.metadata, ...(encoding ? { encoding } : {}) };
     const title = typeof metadata.title === 'string' ? metadata.title : undefined;
-    return assembleDocument(
-      {
-        id: source.id,
-        uri: source.uri,
-        mediaType: source.mediaType,
-        ...(title ? { title } : {}),
-        metadata,
-        contentHash: source.contentHash,
-      },
-      textParagraphs(text.normalize('NFC')),
-    );
+    return assembleDocument(documentHeader(source, metadata, title), textParagraphs(text.normalize('NFC')));
   }
 }
 
@@ -75,16 +66,8 @@ export class PassageLoader implements Loader {
     throwIfAborted(options.signal, `loading ${source.uri}`);
     const { text } = sourceText(source);
     const title = typeof source.metadata.title === 'string' ? source.metadata.title : undefined;
-    return assembleDocument(
-      {
-        id: source.id,
-        uri: source.uri,
-        mediaType: source.mediaType,
-        ...(title ? { title } : {}),
-        metadata: source.metadata,
-        contentHash: source.contentHash,
-      },
-      [{ kind: 'paragraph', text: text.normalize('NFC').replace(/\s+/g, ' ').trim() }],
-    );
+    return assembleDocument(documentHeader(source, source.metadata, title), [
+      { kind: 'paragraph', text: text.normalize('NFC').replace(/\s+/g, ' ').trim() },
+    ]);
   }
 }

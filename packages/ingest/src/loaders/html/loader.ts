@@ -1,6 +1,7 @@
 import {
   assembleDocument,
   type CallOptions,
+  documentHeader,
   type Loader,
   type Metadata,
   type ParsedDocument,
@@ -65,16 +66,6 @@ export class HtmlLoader implements Loader {
     const blocks = content ? htmlBlocks(doc, content.root) : [];
     const h1 = blocks.find((b) => b.kind === 'heading' && b.level === 1)?.text;
     const title = typeof metadata.title === 'string' ? metadata.title : h1;
-    return assembleDocument(
-      {
-        id: source.id,
-        uri: source.uri,
-        mediaType: source.mediaType,
-        ...(title ? { title } : {}),
-        metadata,
-        contentHash: source.contentHash,
-      },
-      blocks,
-    );
+    return assembleDocument(documentHeader(source, metadata, title), blocks);
   }
 }
