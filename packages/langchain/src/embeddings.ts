@@ -5,12 +5,16 @@ export interface WinnowEmbeddingsInput extends EmbeddingsParams {
   embedder: Embedder;
 }
 
-/** LangChain `Embeddings` over a winnow embedder; queries and documents get the model's own prefixes. */
+/**
+ * LangChain `Embeddings` over a winnow embedder; queries and documents get the model's own prefixes.
+ * LangChain retries failed calls 6 times by default; winnow's remote embedders already retry what is transient
+ * (429, 5xx, timeouts) and a local model's errors are final, so `maxRetries` defaults to 0 here.
+ */
 export class WinnowEmbeddings extends Embeddings {
   private readonly embedder: Embedder;
 
   constructor(input: WinnowEmbeddingsInput) {
-    super(input);
+    super({ ...input, maxRetries: input.maxRetries ?? 0 });
     this.embedder = input.embedder;
   }
 

@@ -7,6 +7,7 @@ import type { Candidate, Embedder, Reranker } from '@winnow/core';
 import { createEmbedderFromConfig, createRerankerFromConfig } from '@winnow/pipeline';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpenAIServer } from '../../../test/support/openai-server.js';
 import { candidateToDocument, documentToCandidate, WinnowEmbeddings, WinnowReranker } from '../src/index.js';
 
 const QUERY = 'How do I uninstall pnpm?';
@@ -119,6 +120,35 @@ describe('WinnowEmbeddings', () => {
     expect(Array.isArray(fromLangChain)).toBe(true);
     expect(fromLangChain).toEqual(Array.from(vectors[0] ?? []));
     expect(await new WinnowEmbeddings({ embedder }).embedDocuments([])).toEqual([]);
+  });
+});
+
+describe('WinnowEmbeddings errors', () => {
+  it("passes a winnow error through at once, leaving retries to winnow's own clients", async () => {
+    const server = await startOpenAIServer();
+    const remote = await createEmbedderFromConfig({
+      provider: 'openai',
+      baseURL: server.baseURL,
+      model: 'served-embedder',
+      dimensions: 8,
+      dtype: 'q8',
+      device: 'cpu',
+      batchSize: 32,
+      concurrency: 1,
+      timeoutMs: 10_000,
+      maxRetries: 0,
+    });
+    try {
+      server.enqueue({ route: '/embeddings', status: 400, error: { message: 'input too long' } });
+      const failure = await new WinnowEmbeddings({ embedder: remote }).embedQuery('query').catch((e: unknown) => e);
+      expect(failure).toMatchObject({ name: 'WinnowError', code: 'E_HTTP' });
+      // LangChain's default would have sent it 7 times, with about a minute of backoff.
+      expect(server.requestsTo('/embeddings')).toHaveLength(1);
+      expect(await new WinnowEmbeddings({ embedder: remote }).embedQuery('query')).toHaveLength(8);
+    } finally {
+      await remote.close?.();
+      await server.close();
+    }
   });
 });
 
