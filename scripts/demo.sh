@@ -63,6 +63,9 @@ rerank:
   model: ce-minilm-l6-scifact
   device: $DEVICE
   k: 4
+fusion:                     # the final score blends recall's and the cross-encoder's (see winnow eval --tune-split)
+  method: interpolate
+  weight: 0.3
 EOF
   log "wrote $CONFIG"
 fi

@@ -227,7 +227,7 @@ describe('winnow on embedded PGlite', () => {
       expect(run.code).toBe(4);
       const output = parseJsonOutput<{ error: { code: string; message: string } }>(run);
       expect(output.error.code).toBe('E_LOCKED');
-      expect(output.error.message).toContain('winnow-reindex');
+      expect(output.error.message).toContain(join(work, '.winnow/db'));
     } finally {
       await store.close();
     }
