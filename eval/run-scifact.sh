@@ -9,4 +9,4 @@ node --conditions=source --import ./node_modules/tsx/dist/esm/index.mjs packages
   --config eval/configs/lexical.yaml --config eval/configs/dense.yaml --config eval/configs/dense-rerank.yaml \
   --config eval/configs/hybrid.yaml --config eval/configs/hybrid-rerank.yaml ${WITH_BGE:+--config eval/configs/bge-dense.yaml} \
   --baseline dense --tune-split train --tune-queries 150 \
-  --out eval/results/scifact --cache-dir .winnow/eval-cache "$@"
+  --out eval/results/scifact --cache-dir .winnow/eval-cache --rerank-cache "$@"

@@ -120,6 +120,10 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .option('--max-queries <n>', 'evaluate only the first n queries (quick checks)')
     .option('--out <folder>', 'where results.json, runs and report.html go', 'eval-results')
     .option('--cache-dir <folder>', 'where indexes are cached between runs', '.winnow/eval-cache')
+    .option(
+      '--rerank-cache',
+      'keep rerank scores in the cache folder and reuse them (latency then counts only new pairs)',
+    )
     .addOption(jsonOption())
     .addHelpText(
       'after',

@@ -15,6 +15,7 @@ export interface EvalCommandOptions {
   maxQueries?: string;
   out: string;
   cacheDir: string;
+  rerankCache?: boolean;
   json?: boolean;
 }
 
@@ -97,6 +98,7 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
         }),
     ...(options.maxQueries === undefined ? {} : { maxQueries: Number(options.maxQueries) }),
     cacheDir: resolve(options.cacheDir),
+    rerankCache: options.rerankCache ?? false,
     databaseUrl: process.env.DATABASE_URL,
     onProgress: (p) =>
       bar(`${p.phase} ${p.configuration}`).update(

@@ -1,5 +1,5 @@
-import { basename } from 'node:path';
-import { type Candidate, type PipelineConfig, type Reranker, throwIfAborted } from '@winnow/core';
+import { basename, join } from 'node:path';
+import { type Candidate, type PipelineConfig, type Reranker, sha256Hex, throwIfAborted } from '@winnow/core';
 import {
   createRerankerFromConfig,
   createRetrieverFromConfig,
@@ -15,6 +15,7 @@ import { type Comparison, compareEvaluations } from '../stats/compare.js';
 import type { Evaluation, Run } from '../types.js';
 import { type IndexedCorpus, indexCorpus } from './index-cache.js';
 import { type LatencySummary, summarise } from './latency.js';
+import { type CachedReranker, cachedReranker } from './rerank-cache.js';
 
 /** The measures every report carries (friendly names; trec_eval semantics). */
 export const REPORT_MEASURES = [
@@ -68,6 +69,11 @@ export interface HarnessOptions {
   /** Tune fusion of reranked configurations on another split first. */
   tune?: TuneOptions;
   cacheDir: string;
+  /**
+   * Keep rerank scores on disk (in cacheDir) and reuse them in later runs. Rerank latency then only counts the
+   * pairs scored in this run: results say how many were cached (`rerankPairs`).
+   */
+  rerankCache?: boolean;
   databaseUrl?: string | undefined;
   /** Evaluate only the first N queries (quick checks; reports say so). */
   maxQueries?: number;
@@ -95,6 +101,8 @@ export interface ConfigurationResult {
   queriesPerSecond: number;
   index: { documents: number; chunks: number; embedded: number; reused: number; durationMs: number };
   tuning?: TuningResult;
+  /** With a rerank cache: pairs of the reported queries scored now and taken from the cache (latency counts the former). */
+  rerankPairs?: { computed: number; cached: number };
   /** Against the baseline, per reported measure. */
   comparison?: Record<string, Comparison>;
   /** Document run (kept for run files; not serialised into results.json). */
@@ -150,7 +158,14 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
       let config = original;
       const indexed = await ensureIndex(indexes, dataset, name, config, options, configName);
       const rerankKey = JSON.stringify(config.rerank);
-      if (!rerankers.has(rerankKey)) rerankers.set(rerankKey, await createRerankerFromConfig(config.rerank));
+      if (!rerankers.has(rerankKey)) {
+        const reranker = await createRerankerFromConfig(config.rerank);
+        const cacheFile = join(options.cacheDir, `${name}-rerank-${sha256Hex(rerankKey).slice(0, 12)}.tsv`);
+        rerankers.set(
+          rerankKey,
+          reranker && options.rerankCache ? await cachedReranker(reranker, cacheFile) : reranker,
+        );
+      }
       const reranker = rerankers.get(rerankKey);
 
       let tuning: TuningResult | undefined;
@@ -158,21 +173,24 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
         tuning = await tuneFusion(tuneSet, config, indexed, reranker, options.tune, options, configName);
         config = { ...config, fusion: tuning.chosen };
       }
+      const cache = (reranker as Partial<CachedReranker> | undefined)?.pairs;
+      const before = { ...(cache ?? { computed: 0, cached: 0 }) };
       const outcomes = await runQueries(dataset, config, indexed, reranker, options, 'query', configName);
       const run = toRun(outcomes);
       const evaluation = evaluateRun(run, dataset.qrels, measures);
-      results.push(
-        summariseConfiguration({
-          name: configName,
-          config,
-          indexKey: indexed.key,
-          evaluation,
-          run,
-          timings: outcomes.map((o) => o.timings),
-          index: indexSummary(indexed),
-          ...(tuning === undefined ? {} : { tuning }),
-        }),
-      );
+      const result = summariseConfiguration({
+        name: configName,
+        config,
+        indexKey: indexed.key,
+        evaluation,
+        run,
+        timings: outcomes.map((o) => o.timings),
+        index: indexSummary(indexed),
+        ...(tuning === undefined ? {} : { tuning }),
+      });
+      if (cache)
+        result.rerankPairs = { computed: cache.computed - before.computed, cached: cache.cached - before.cached };
+      results.push(result);
     }
   } finally {
     for (const reranker of rerankers.values()) await reranker?.close?.();
