@@ -113,12 +113,12 @@ describe.each(['postgres', 'pglite'] as DriverName[])('crash safety on %s', (dri
       // Five documents change (4 modified, 1 added) and one is deleted. Kill before any write, after two
       // writes, in the middle of a write (killed by the parent right after the write starts, most likely inside
       // its transaction), and after every write but before the deletion.
-      const before = async (...kill: string[]) => {
+      const expectKilled = async (...kill: string[]) => {
         const result = await runChild([...args, ...kill]);
         expect(result.signal, result.stderr).toBe('SIGKILL');
       };
-      await before('--kill-before-write', '0');
-      await before('--kill-before-write', '2');
+      await expectKilled('--kill-before-write', '0');
+      await expectKilled('--kill-before-write', '2');
       let killed = false;
       const midWrite = await runChild(args, (line, child) => {
         if (!killed && line.startsWith('writing ')) {
@@ -127,7 +127,7 @@ describe.each(['postgres', 'pglite'] as DriverName[])('crash safety on %s', (dri
         }
       });
       expect(midWrite.signal, midWrite.stderr).toBe('SIGKILL');
-      await before('--kill-before-delete');
+      await expectKilled('--kill-before-delete');
 
       const finish = await runChild(args);
       expect(finish.code, finish.stderr).toBe(0);
