@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WinnowError } from '@winnow/core';
 import type { LockOptions, ReleaseLock } from './driver.js';
 import { sleep } from './sleep.js';
@@ -49,6 +49,7 @@ async function isAbandoned(lockPath: string): Promise<boolean> {
  * For resources of one machine, such as an embedded database folder.
  */
 export async function acquirePidLock(lockPath: string, name: string, options: LockOptions): Promise<ReleaseLock> {
+  await mkdir(dirname(lockPath), { recursive: true });
   for (;;) {
     try {
       await mkdir(lockPath);
@@ -61,7 +62,7 @@ export async function acquirePidLock(lockPath: string, name: string, options: Lo
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new WinnowError('E_LOCKED', `cannot create lock '${name}': ${(error as Error).message}`, {
+        throw new WinnowError('E_DB_CONNECT', `cannot create lock '${name}': ${(error as Error).message}`, {
           file: lockPath,
           cause: error,
         });

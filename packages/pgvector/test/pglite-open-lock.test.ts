@@ -35,3 +35,12 @@ describe('a PGlite folder is open in one place at a time', () => {
     await driver.close();
   });
 });
+
+describe('a PGlite folder whose parent does not exist yet', () => {
+  it('opens (the lock and the folder are created), as a first `winnow index` does', async () => {
+    const folder = join(await mkdtemp(join(tmpdir(), 'winnow-open-lock-')), '.winnow', 'db');
+    const driver = await createPgliteDriver({ path: folder });
+    expect((await driver.query<{ one: number }>('select 1 as one')).rows[0]?.one).toBe(1);
+    await driver.close();
+  });
+});
