@@ -118,9 +118,29 @@ installed_major() {
   done | sort -n | tail -n 1
 }
 
+# Runs pg_ctlcluster ACTION with no inherited pipes: the server it leaves
+# running would otherwise hold fd 3 (the caller's `$(...)` pipe) and the
+# caller's stderr open forever, and `eval "$(bash setup-postgres.sh)"` would
+# never return. Its own messages are shown afterwards instead.
+pg_ctl_detached() {
+  local action=$1 out rc=0
+  out=$(mktemp)
+  (
+    # Close every inherited descriptor above stderr, not just fd 3.
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if [[ $fd -gt 2 ]]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" "$action" </dev/null >"$out" 2>&1
+  ) || rc=$?
+  sed 's/^/setup-postgres: pg_ctlcluster: /' "$out" >&2
+  rm -f "$out"
+  return "$rc"
+}
+
 start_cluster() {
   log "starting cluster $PG_MAJOR/$PG_CLUSTER (port $PG_PORT)"
-  if ! pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" start; then
+  if ! pg_ctl_detached start; then
     tail -n 20 "/var/log/postgresql/postgresql-$PG_MAJOR-$PG_CLUSTER.log" >&2 2>/dev/null || true
     die "pg_ctlcluster $PG_MAJOR $PG_CLUSTER start failed; see the log above"
   fi
@@ -339,7 +359,7 @@ ensure_listen_localhost() {
     die "server listens on '$la' only and is not managed by pg_ctlcluster; set listen_addresses to include localhost and restart it"
   log "listen_addresses='$la'; adding localhost and restarting"
   psql_pg -d postgres -c "ALTER SYSTEM SET listen_addresses = '${la:+$la,}localhost'"
-  pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" restart || die "restarting cluster $PG_MAJOR/$PG_CLUSTER failed"
+  pg_ctl_detached restart || die "restarting cluster $PG_MAJOR/$PG_CLUSTER failed"
   wait_ready
 }
 
