@@ -121,6 +121,10 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .option('--out <folder>', 'where results.json, runs and report.html go', 'eval-results')
     .option('--cache-dir <folder>', 'where indexes are cached between runs', '.winnow/eval-cache')
     .option(
+      '--references <file>',
+      'JSON of published figures by configuration name, shown beside the results: {"dense": [{"label", "source", "metrics": {"ndcg@10": 0.645}}]}',
+    )
+    .option(
       '--rerank-cache',
       'keep rerank scores in the cache folder and reuse them (latency then counts only new pairs)',
     )

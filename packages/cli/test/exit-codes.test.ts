@@ -114,12 +114,21 @@ describe('winnow eval --fail-below', () => {
       join(work, 'dense.yaml'),
       'name: dense\nchunk:\n  split: false\nembed:\n  device: cpu\nrecall:\n  mode: dense\n  k: 10\n',
     );
+    writeFileSync(
+      join(work, 'refs.json'),
+      JSON.stringify({
+        dense: [{ label: 'a published run', metrics: { 'ndcg@10': 0.5 } }],
+        'bge-dense': [{ label: 'not in this run', metrics: { 'ndcg@10': 0.7 } }],
+      }),
+    );
     const run = await cli([
       'eval',
       '--dataset',
       dataset,
       '--config',
       'dense.yaml',
+      '--references',
+      'refs.json',
       '--fail-below',
       'ndcg@10=1.01',
       '--out',
@@ -131,15 +140,23 @@ describe('winnow eval --fail-below', () => {
     expect(run.code, run.stderr).toBe(EXIT.gate);
     const output = parseJsonOutput<{
       queries: number;
-      configurations: { name: string; metrics: Record<string, number> }[];
+      configurations: {
+        name: string;
+        metrics: Record<string, number>;
+        references?: { label: string; difference: Record<string, number> }[];
+      }[];
       files: Record<string, string>;
       gateFailures: string[];
+      unusedReferences: string[];
     }>(run);
     expect(output.queries).toBe(5);
     const ndcg = output.configurations[0]?.metrics['ndcg@10'] ?? Number.NaN;
     expect(ndcg).toBeGreaterThan(0);
     expect(ndcg).toBeLessThanOrEqual(1);
     expect(output.gateFailures).toEqual([`dense: ndcg@10 ${ndcg.toFixed(4)} < 1.01`]);
+    expect(output.configurations[0]?.references?.[0]?.label).toBe('a published run');
+    expect(output.configurations[0]?.references?.[0]?.difference['ndcg@10']).toBeCloseTo(ndcg - 0.5, 12);
+    expect(output.unusedReferences).toEqual(['bge-dense']);
     expect(readFileSync(join(work, 'eval-out/report.html'), 'utf8')).toContain('dense');
   });
 });

@@ -18,7 +18,11 @@ let results: EvalResults;
 const base = { chunk: { split: false }, recall: { k: 20 } } as const;
 const configurations = [
   { name: 'lexical', config: parseConfig({ ...base, recall: { ...base.recall, mode: 'lexical' } }) },
-  { name: 'dense', config: parseConfig({ ...base, recall: { ...base.recall, mode: 'dense' } }) },
+  {
+    name: 'dense',
+    config: parseConfig({ ...base, recall: { ...base.recall, mode: 'dense' } }),
+    references: [{ label: 'a published dense run', source: 'a paper', metrics: { 'ndcg@10': 0.5, 'recall@100': 0.9 } }],
+  },
   {
     name: 'dense+rerank',
     config: parseConfig({
@@ -106,6 +110,15 @@ describe('runEvaluation on ADI', () => {
     expect(results.configurations[1]?.comparison).toBeUndefined();
   });
 
+  it('carries reference figures with ours minus theirs, only for the configuration they belong to', () => {
+    const [lexical, dense] = results.configurations;
+    expect(lexical?.references).toBeUndefined();
+    const [reference] = dense?.references ?? [];
+    expect(reference?.label).toBe('a published dense run');
+    expect(reference?.difference['ndcg@10']).toBeCloseTo((dense?.metrics['ndcg@10'] ?? 0) - 0.5, 12);
+    expect(reference?.difference['recall@100']).toBeCloseTo((dense?.metrics['recall@100'] ?? 0) - 0.9, 12);
+  });
+
   it('re-running uses the on-disk index: nothing is embedded again', async () => {
     const again = await runEvaluation({
       dataset,
@@ -133,5 +146,9 @@ describe('runEvaluation on ADI', () => {
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg class="chart" data-chart="recall-curves"');
     expect(html).toContain('data-config="dense+rerank"');
+    expect(json.configurations[1].references[0].metrics['ndcg@10']).toBe(0.5);
+    const referenceRow = /<table id="references">.*?<tr data-config="dense">(.*?)<\/tr>/s.exec(html)?.[1] ?? '';
+    expect(referenceRow).toContain('a published dense run');
+    expect(referenceRow).toContain(`${results.configurations[1]?.metrics['ndcg@10']?.toFixed(4)} vs 0.5000`);
   });
 });

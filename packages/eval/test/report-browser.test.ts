@@ -15,10 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConfigurationResult,
   compareWithBaseline,
+  compareWithReferences,
   type EvalResults,
   evaluateRun,
   indexKey,
   REPORT_MEASURES,
+  type ReferenceComparison,
   readQrels,
   readTrecRun,
   type StageTimings,
@@ -40,6 +42,12 @@ const LAUNCH_ARGS = [
 ];
 const TABLE_MEASURES = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@50', 'recall@100', 'map@100'];
 const ADI_DOCUMENTS = 82;
+/** A made-up published figure with a long label, so the references table must wrap to fit the page. */
+const REFERENCE = {
+  label: 'a BM25 run published elsewhere, with a label long enough to need wrapping in a narrow window',
+  source: 'a paper (Table 2)',
+  metrics: { 'ndcg@10': 0.3, 'recall@100': 0.9 },
+};
 
 /** Golden cases on the ADI qrels whose runs cover all 35 queries, so each can be compared with the first. */
 const GOLDEN_CONFIGURATIONS = [
@@ -104,6 +112,8 @@ async function goldenResults(): Promise<EvalResults> {
   }
   const baseline = GOLDEN_CONFIGURATIONS[0]?.name ?? '';
   compareWithBaseline(configurations, baseline, measures);
+  const first = configurations[0] as ConfigurationResult;
+  first.references = compareWithReferences(first.metrics, [REFERENCE]);
   return {
     dataset: 'adi',
     split: 'test',
@@ -225,6 +235,22 @@ describe('HTML report in headless Chromium', () => {
     expect(widths.page, `page ${widths.page} px wide in a ${widths.window} px window`).toBeLessThanOrEqual(
       widths.window,
     );
+  });
+
+  inBrowser('shows reference figures beside the configuration’s own, with the difference', async (page) => {
+    const name = GOLDEN_CONFIGURATIONS[0]?.name ?? '';
+    const stored = json.configurations[0] as Record<string, number> & { references: ReferenceComparison[] };
+    const ours = stored['ndcg@10'] as number;
+    expect(stored.references[0]?.difference['ndcg@10']).toBeCloseTo(ours - 0.3, 12);
+    const rows = page.locator('table#references tr[data-config]');
+    expect(await rows.count()).toBe(1);
+    const row = page.locator(`table#references tr[data-config="${name}"]`);
+    expect(await row.locator('td').nth(1).textContent()).toBe(REFERENCE.label);
+    const diff = ours - 0.3;
+    expect(await row.locator('td[data-measure="ndcg@10"]').textContent()).toBe(
+      `${ours.toFixed(4)} vs 0.3000 (${diff >= 0 ? '+' : ''}${diff.toFixed(4)})`,
+    );
+    expect(await row.locator('td[data-measure="mrr@10"]').textContent()).toBe('–');
   });
 
   inBrowser('shows in the results table what results.json holds, to 4 decimals', async (page) => {

@@ -1,6 +1,13 @@
 import { basename, extname, resolve } from 'node:path';
 import { applyEnvironment, loadConfigFile, WinnowError } from '@winnow/core';
-import { type EvalConfiguration, type EvalResults, runEvaluation, writeEvalOutputs } from '@winnow/eval';
+import {
+  type EvalConfiguration,
+  type EvalResults,
+  loadReferenceFigures,
+  matchReferenceFigures,
+  runEvaluation,
+  writeEvalOutputs,
+} from '@winnow/eval';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
@@ -16,6 +23,7 @@ export interface EvalCommandOptions {
   out: string;
   cacheDir: string;
   rerankCache?: boolean;
+  references?: string;
   json?: boolean;
 }
 
@@ -34,6 +42,20 @@ export function parseGates(gates: readonly string[]): { measure: string; minimum
     }
     return { measure: match[1] as string, minimum: Number(match[2]) };
   });
+}
+
+/** One line per reference figure: ours vs theirs on nDCG@10 and Recall@100. */
+function referenceLines(results: EvalResults): string[] {
+  const show = (ours: number | undefined, theirs: number | undefined, diff: number | undefined) =>
+    theirs === undefined || diff === undefined
+      ? '–'
+      : `${(ours ?? 0).toFixed(4)} vs ${theirs.toFixed(4)} (${diff >= 0 ? '+' : ''}${diff.toFixed(4)})`;
+  return results.configurations.flatMap((c) =>
+    (c.references ?? []).map(
+      (r) =>
+        `${c.name} beside ${r.label}: ndcg@10 ${show(c.metrics['ndcg@10'], r.metrics['ndcg@10'], r.difference['ndcg@10'])}, recall@100 ${show(c.metrics['recall@100'], r.metrics['recall@100'], r.difference['recall@100'])}`,
+    ),
+  );
 }
 
 function table(results: EvalResults): string {
@@ -73,6 +95,16 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate)
     throw new WinnowError('E_CONFIG_INVALID', `two configurations are named ${duplicate}`, { field: 'name' });
+  let unusedReferences: string[] = [];
+  if (options.references !== undefined) {
+    const { matched, unused } = matchReferenceFigures(await loadReferenceFigures(resolve(options.references)), names);
+    unusedReferences = unused;
+    for (const configuration of configurations) {
+      const references = matched[configuration.name];
+      if (references) configuration.references = references;
+    }
+    if (unused.length > 0) out.info(`references for ${unused.join(', ')}: no configuration of that name in this run`);
+  }
 
   const bars = new Map<string, ReturnType<Output['progress']>>();
   const bar = (key: string) => {
@@ -126,9 +158,11 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
             metrics: c.metrics,
             latencyMs: c.latencyMs,
             queriesPerSecond: c.queriesPerSecond,
+            ...(c.references ? { references: c.references } : {}),
           })),
           files,
           gateFailures: failures,
+          ...(options.references === undefined ? {} : { unusedReferences }),
         },
         null,
         2,
@@ -136,6 +170,8 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
     );
   } else {
     out.result(table(results));
+    const lines = referenceLines(results);
+    if (lines.length > 0) out.result(`\n${lines.join('\n')}`);
     out.result(`\nreport: ${resolve(options.out, 'report.html')}`);
     for (const f of failures) out.result(`gate failed: ${f}`);
   }

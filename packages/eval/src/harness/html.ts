@@ -123,6 +123,30 @@ function table(results: EvalResults): string {
   return `<table id="results">${head}${rows}</table>`;
 }
 
+/** Each configuration's own figures beside those published or measured elsewhere for the same setting. */
+function referenceTable(results: EvalResults): string {
+  const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@100'];
+  const rows = results.configurations.flatMap((c) =>
+    (c.references ?? []).map((r) => {
+      const cells = cols
+        .map((m) => {
+          const theirs = r.metrics[m];
+          const diff = r.difference[m];
+          const text =
+            theirs === undefined || diff === undefined
+              ? '–'
+              : `${fmt(c.metrics[m])} vs ${fmt(theirs)} (${diff >= 0 ? '+' : ''}${fmt(diff)})`;
+          return `<td data-measure="${m}">${text}</td>`;
+        })
+        .join('');
+      return `<tr data-config="${esc(c.name)}"><td>${esc(c.name)}</td><td class="source">${esc(r.label)}</td>${cells}<td class="source">${esc(r.source ?? '')}</td></tr>`;
+    }),
+  );
+  if (rows.length === 0) return '';
+  const head = `<tr><th>configuration</th><th>reference</th>${cols.map((m) => `<th>${m}: ours vs theirs (Δ)</th>`).join('')}<th>source</th></tr>`;
+  return `<h2>Beside reference figures</h2><table id="references">${head}${rows.join('')}</table>`;
+}
+
 export function renderHtmlReport(results: EvalResults): string {
   const base = results.configurations.find((c) => c.name === results.baseline);
   const comparisons = base
@@ -143,11 +167,12 @@ export function renderHtmlReport(results: EvalResults): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>winnow eval: ${esc(results.dataset)} ${esc(results.split)}</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child,td.source{text-align:left}#references td,#references th{white-space:normal}td.source{font-size:12px}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
 </head><body>
 <h1>winnow eval — ${esc(results.dataset)} (${esc(results.split)})</h1>
 <p>${results.queries} queries · baseline <b>${esc(results.baseline)}</b> · ${esc(results.createdAt)}</p>${note}
 ${table(results)}
+${referenceTable(results)}
 ${tuning ? `<h2>Fusion tuning</h2><ul>${tuning}</ul>` : ''}
 <h2>Metrics</h2>${['ndcg@10', 'mrr@10', 'recall@100', 'map@100'].map((m) => metricBars(results, m)).join('')}
 <h2>Recall curves</h2>${recallCurves(results)}

@@ -2,5 +2,14 @@ export { beirSources, parseBeirSource } from './corpus.js';
 export { renderHtmlReport } from './html.js';
 export { type IndexedCorpus, indexCorpus, indexKey } from './index-cache.js';
 export { type LatencySummary, percentile, summarise } from './latency.js';
+export {
+  compareWithReferences,
+  loadReferenceFigures,
+  matchReferenceFigures,
+  parseReferenceFigures,
+  type ReferenceComparison,
+  type ReferenceFigure,
+  type ReferenceFigures,
+} from './references.js';
 export * from './run.js';
 export { resultsToJson, writeEvalOutputs } from './write.js';

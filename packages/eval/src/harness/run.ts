@@ -15,6 +15,7 @@ import { type Comparison, compareEvaluations } from '../stats/compare.js';
 import type { Evaluation, Run } from '../types.js';
 import { type IndexedCorpus, indexCorpus } from './index-cache.js';
 import { type LatencySummary, summarise } from './latency.js';
+import { compareWithReferences, type ReferenceComparison, type ReferenceFigure } from './references.js';
 import { type CachedReranker, cachedReranker } from './rerank-cache.js';
 
 /** The measures every report carries (friendly names; trec_eval semantics). */
@@ -36,12 +37,14 @@ export const REPORT_MEASURES = [
 export interface EvalConfiguration {
   name: string;
   config: PipelineConfig;
+  /** Figures published or measured elsewhere for this setting; results carry them with the differences. */
+  references?: ReferenceFigure[];
 }
 
 export interface TuneOptions {
   /** The split tuned on (never the reported one). Default 'train'. */
   split: string;
-  /** Use at most this many tuning queries (a seeded sample keeps runs short). Default all. */
+  /** Use only the first this many tuning queries, in file order (keeps runs short). Default all. */
   maxQueries?: number;
   /** Weights of the rerank stage tried for each method. */
   weights?: number[];
@@ -105,6 +108,8 @@ export interface ConfigurationResult {
   rerankPairs?: { computed: number; cached: number };
   /** Against the baseline, per reported measure. */
   comparison?: Record<string, Comparison>;
+  /** The configuration's reference figures, each with ours minus theirs. */
+  references?: ReferenceComparison[];
   /** Document run (kept for run files; not serialised into results.json). */
   run: Run;
 }
@@ -153,7 +158,7 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
   const results: ConfigurationResult[] = [];
   const measures = [...REPORT_MEASURES];
   try {
-    for (const { name: configName, config: original } of options.configurations) {
+    for (const { name: configName, config: original, references } of options.configurations) {
       throwIfAborted(signal, 'evaluation');
       let config = original;
       const indexed = await ensureIndex(indexes, dataset, name, config, options, configName);
@@ -190,6 +195,7 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
       });
       if (cache)
         result.rerankPairs = { computed: cache.computed - before.computed, cached: cache.cached - before.cached };
+      if (references?.length) result.references = compareWithReferences(result.metrics, references);
       results.push(result);
     }
   } finally {
