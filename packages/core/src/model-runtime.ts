@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WinnowError } from './errors.js';
 
@@ -85,6 +85,38 @@ export function deviceCandidates(
   return ['cpu'];
 }
 
+/**
+ * Whether the Vulkan loader is installed (the dynamic linker's cache, or LD_LIBRARY_PATH). On Linux onnxruntime's
+ * WebGPU back-end (Dawn) runs on Vulkan only; without the loader opening it fails after Dawn prints native warnings.
+ */
+export function hasVulkanLoader(
+  env: NodeJS.ProcessEnv = process.env,
+  cacheFile = '/etc/ld.so.cache',
+  readCache: (file: string) => Buffer = readFileSync,
+): boolean {
+  const library = 'libvulkan.so.1';
+  const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (dirs.some((dir) => existsSync(join(dir, library)))) return true;
+  try {
+    return readCache(cacheFile).includes(library);
+  } catch {
+    return false; // no cache file: a static or unusual system; the plain attempt still runs for explicit 'webgpu'
+  }
+}
+
+/**
+ * Why a device that 'auto' would try cannot work here, found without opening it, or undefined. Only 'auto' skips
+ * on this: an explicitly requested device is always attempted, so its own error reaches the user.
+ */
+export function autoDeviceSkipReason(
+  device: Exclude<ComputeDevice, 'auto'>,
+  platform: NodeJS.Platform = process.platform,
+  vulkan: () => boolean = hasVulkanLoader,
+): string | undefined {
+  if (device === 'webgpu' && platform === 'linux' && !vulkan()) return 'no Vulkan loader (libvulkan.so.1) installed';
+  return undefined;
+}
+
 export type RuntimeLogger = (message: string) => void;
 
 const warned = new Set<string>();
@@ -101,6 +133,8 @@ export interface OpenOnDeviceOptions {
   /** The setting that chose the device, e.g. `embed.device`. */
   setting?: string;
   log?: RuntimeLogger;
+  /** Why 'auto' should pass over a device without trying it; default autoDeviceSkipReason. */
+  skipReason?: (device: Exclude<ComputeDevice, 'auto'>) => string | undefined;
 }
 
 /**
@@ -113,9 +147,20 @@ export async function openOnDevice<T>(
   open: (device: Exclude<ComputeDevice, 'auto'>) => Promise<T>,
   options: OpenOnDeviceOptions,
 ): Promise<{ value: T; device: Exclude<ComputeDevice, 'auto'> }> {
-  const candidates = deviceCandidates(device);
   const log = options.log ?? warnOnce;
+  const skipReason = options.skipReason ?? ((d) => autoDeviceSkipReason(d));
   const failures: string[] = [];
+  let candidates = deviceCandidates(device);
+  if (device === 'auto') {
+    candidates = candidates.filter((candidate) => {
+      const reason = candidate === 'cpu' ? undefined : skipReason(candidate);
+      if (reason !== undefined) {
+        failures.push(`${candidate}: ${reason}`);
+        log(`${options.what}: device ${candidate} skipped (${reason})`);
+      }
+      return reason === undefined;
+    });
+  }
   for (const [index, candidate] of candidates.entries()) {
     try {
       return { value: await open(candidate), device: candidate };

@@ -2,7 +2,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertModelFolder, deviceCandidates, isWinnowError, onnxFileFor, openOnDevice } from '../src/index.js';
+import {
+  assertModelFolder,
+  autoDeviceSkipReason,
+  deviceCandidates,
+  hasVulkanLoader,
+  isWinnowError,
+  onnxFileFor,
+  openOnDevice,
+} from '../src/index.js';
 
 describe('model folders', () => {
   it('names the ONNX file of each dtype', () => {
@@ -56,6 +64,44 @@ describe('devices', () => {
     expect(logged[logged.length - 1]).toMatch(
       /model-x: device \w+ unavailable \(\w+ is not here\); falling back to cpu/,
     );
+  });
+
+  it("'auto' passes over a device that cannot work here without opening it; an explicit one is still tried", async () => {
+    const tried: string[] = [];
+    const logged: string[] = [];
+    const open = async (device: string) => {
+      tried.push(device);
+      if (device !== 'cpu') throw new Error(`${device} is not here`);
+      return 'session';
+    };
+    const skipReason = (device: string) => (device === 'webgpu' ? 'no Vulkan loader' : undefined);
+    await openOnDevice('auto', open, { what: 'model-x', log: (m) => logged.push(m), skipReason });
+    expect(tried).not.toContain('webgpu');
+    expect(tried[tried.length - 1]).toBe('cpu');
+    expect(logged).toContain('model-x: device webgpu skipped (no Vulkan loader)');
+    tried.length = 0;
+    await openOnDevice('webgpu', open, { what: 'model-x', log: () => {}, skipReason }).catch(() => {});
+    expect(tried).toEqual(['webgpu']);
+  });
+
+  it('skips webgpu on Linux only when the Vulkan loader is missing', () => {
+    expect(autoDeviceSkipReason('webgpu', 'linux', () => false)).toMatch(/libvulkan\.so\.1/);
+    expect(autoDeviceSkipReason('webgpu', 'linux', () => true)).toBeUndefined();
+    expect(autoDeviceSkipReason('webgpu', 'win32', () => false)).toBeUndefined();
+    expect(autoDeviceSkipReason('cuda', 'linux', () => false)).toBeUndefined();
+  });
+
+  it('finds the Vulkan loader in the linker cache or on LD_LIBRARY_PATH', () => {
+    const cache = (text: string) => () => Buffer.from(`\0glibc-ld.so.cache1.1\0${text}\0`);
+    expect(hasVulkanLoader({}, 'cache', cache('libvulkan.so.1'))).toBe(true);
+    expect(hasVulkanLoader({}, 'cache', cache('libz.so.1'))).toBe(false);
+    const missing = () => {
+      throw new Error('ENOENT');
+    };
+    expect(hasVulkanLoader({}, 'cache', missing)).toBe(false);
+    const dir = mkdtempSync(join(tmpdir(), 'winnow-vulkan-'));
+    writeFileSync(join(dir, 'libvulkan.so.1'), '');
+    expect(hasVulkanLoader({ LD_LIBRARY_PATH: `/nowhere:${dir}` }, 'cache', missing)).toBe(true);
   });
 
   it('gives E_DEVICE_UNAVAILABLE when an explicit GPU fails', async () => {
