@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWinnowError } from '@winnow/core';
@@ -24,6 +24,15 @@ describe('createTransformersTokenCounter', () => {
     // BERT's basic tokenizer splits every CJK ideograph into its own token; kana go through WordPiece.
     expect(counter.count('日本語')).toBe(5);
     expect(counter.countMany(['', 'Hello world, this is a test.'])).toEqual([2, 10]);
+  });
+
+  it('counts as the reference tokenizer did, before truncation', async () => {
+    const reference = JSON.parse(readFileSync(join(MODELS_DIR, 'all-MiniLM-L6-v2', 'reference.json'), 'utf8')) as {
+      items: { text: string; n_tokens_untruncated: number }[];
+    };
+    const counter = await miniLmCounter();
+    expect(reference.items.length).toBeGreaterThan(0);
+    for (const item of reference.items) expect(counter.count(item.text)).toBe(item.n_tokens_untruncated);
   });
 
   it('loads from a path and shares one tokenizer per folder', async () => {

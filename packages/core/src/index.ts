@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './filter.js';
 export * from './hash.js';
 export * from './ids.js';
+export * from './model-loading.js';
 export * from './model-runtime.js';
 export * from './models.js';
 export * from './retry.js';

@@ -2,7 +2,6 @@ export { type EmbeddingCache, embeddingCacheKey, LruEmbeddingCache } from './cac
 export type { ModelProfile, Pooling } from './model-profile.js';
 export { OpenAICompatibleEmbedder, type OpenAICompatibleEmbedderOptions } from './openai-embedder.js';
 export { type FamilyPrefixes, familyPrefixes } from './prefixes.js';
-export { createTokenCounter, type TokenCounterOptions } from './token-counter.js';
 export {
   createTransformersEmbedder,
   TransformersEmbedder,
