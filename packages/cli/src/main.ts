@@ -115,8 +115,14 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
       collect,
       [],
     )
-    .option('--tune-split <name>', 'tune fusion of reranked configurations on this split first (e.g. train)')
-    .option('--tune-queries <n>', 'tune on at most n queries of the tuning split')
+    .option('--tune-split <name>', 'tune hybrid weights and rerank fusion on this split first (e.g. train)')
+    .option('--tune-queries <n>', 'tune on the first n queries of the tuning split')
+    .option(
+      '--untuned <name>',
+      'evaluate this configuration exactly as written, not tuned with the others (repeatable)',
+      collect,
+      [],
+    )
     .option('--max-queries <n>', 'evaluate only the first n queries (quick checks)')
     .option('--out <folder>', 'where results.json, runs and report.html go', 'eval-results')
     .option('--cache-dir <folder>', 'where indexes are cached between runs', '.winnow/eval-cache')

@@ -6,9 +6,18 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@winnow/core';
+import { type PipelineConfig, parseConfig } from '@winnow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EvalResults, readQrels, readTrecRun, runEvaluation, writeEvalOutputs } from '../src/index.js';
+import {
+  type EvalResults,
+  fuseHybridLists,
+  indexCorpus,
+  loadBeirDataset,
+  readQrels,
+  readTrecRun,
+  runEvaluation,
+  writeEvalOutputs,
+} from '../src/index.js';
 
 const ADI = join(process.env.WINNOW_MODELS ?? '', '..', 'datasets', 'adi');
 let work: string;
@@ -31,7 +40,14 @@ const configurations = [
       rerank: { provider: 'transformers', batchSize: 20 },
     }),
   },
+  { name: 'hybrid', config: parseConfig({ ...base, recall: { ...base.recall, mode: 'hybrid' } }) },
+  {
+    name: 'hybrid as written',
+    config: parseConfig({ ...base, recall: { ...base.recall, mode: 'hybrid', lexicalWeight: 0.6 } }),
+    tune: false,
+  },
 ];
+const NAMES = ['lexical', 'dense', 'dense+rerank', 'hybrid', 'hybrid as written'];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'winnow-harness-'));
@@ -68,7 +84,7 @@ afterAll(async () => {
 
 describe('runEvaluation on ADI', () => {
   it('reports every configuration with sane metrics', () => {
-    expect(results.configurations.map((c) => c.name)).toEqual(['lexical', 'dense', 'dense+rerank']);
+    expect(results.configurations.map((c) => c.name)).toEqual(NAMES);
     expect(results.queries).toBe(17);
     for (const c of results.configurations) {
       for (const m of ['ndcg@10', 'mrr@10', 'recall@10', 'map@100']) {
@@ -100,6 +116,57 @@ describe('runEvaluation on ADI', () => {
     expect(best).toBeGreaterThanOrEqual(rerankOnly);
     const chosen = tuning?.grid.find((g) => g.method === tuning.chosen.method && g.weight === tuning.chosen.weight);
     expect(chosen?.value).toBe(best);
+  });
+
+  it('tunes the lexical weight of hybrid recall on the train split, and uses it for the reported run', () => {
+    const hybrid = results.configurations[3];
+    const tuning = hybrid?.recallTuning;
+    expect(tuning).toMatchObject({ split: 'train', queries: 18, measure: 'ndcg@10', denseWeight: 1 });
+    expect(tuning?.grid.map((g) => g.lexicalWeight)).toEqual([0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3]);
+    const best = Math.max(...(tuning?.grid.map((g) => g.value) ?? []));
+    expect(tuning?.grid.find((g) => g.lexicalWeight === tuning.lexicalWeight)?.value).toBe(best);
+    expect(hybrid?.config.recall.lexicalWeight).toBe(tuning?.lexicalWeight);
+    expect(hybrid?.tuning).toBeUndefined(); // no reranker: nothing else to tune
+  });
+
+  it('leaves a configuration marked tune: false exactly as written', () => {
+    const fixed = results.configurations[4];
+    expect(fixed?.recallTuning).toBeUndefined();
+    expect(fixed?.config.recall.lexicalWeight).toBe(0.6);
+  });
+
+  it("fuses dense and lexical lists for tuning exactly as the store's hybrid search does", async () => {
+    const config = configurations[3]?.config as PipelineConfig;
+    const beir = await loadBeirDataset(dataset, { split: 'test' });
+    const { store, embedder } = await indexCorpus(beir, 'adi', config, { cacheDir: join(work, 'cache') });
+    try {
+      const queries = [...beir.queries.values()].slice(0, 10);
+      const vectors = (
+        await embedder.embed(
+          queries.map((q) => q.text),
+          { inputType: 'query' },
+        )
+      ).vectors;
+      let compared = 0;
+      for (const [i, query] of queries.entries()) {
+        const vector = Float32Array.from(vectors[i] ?? []);
+        const request = { k: 20, vector, text: query.text, efSearch: 100 };
+        const dense = await store.search({ ...request, mode: 'dense' });
+        const lexical = await store.search({ ...request, mode: 'lexical' });
+        for (const lexicalWeight of [0.5, 1, 2.5]) {
+          const weights = { denseWeight: 1, lexicalWeight, rrfK: 60 };
+          const hybrid = await store.search({ ...request, ...weights, mode: 'hybrid' });
+          const fused = fuseHybridLists(dense, lexical, { dense: 1, lexical: lexicalWeight }, 60, 20);
+          expect(fused.map((c) => c.chunk.id)).toEqual(hybrid.map((c) => c.chunk.id));
+          for (const [j, c] of fused.entries()) expect(c.scores.fused).toBeCloseTo(hybrid[j]?.scores.fused ?? -1, 12);
+          compared += 1;
+        }
+      }
+      expect(compared).toBe(30);
+    } finally {
+      await store.close();
+      await embedder.close?.();
+    }
   });
 
   it('compares with the baseline using paired tests', () => {
@@ -136,9 +203,15 @@ describe('runEvaluation on ADI', () => {
     const out = join(work, 'out');
     await writeEvalOutputs(results, out);
     const json = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
-    expect(json.configurations.map((c: { name: string }) => c.name)).toEqual(['lexical', 'dense', 'dense+rerank']);
+    expect(json.configurations.map((c: { name: string }) => c.name)).toEqual(NAMES);
     expect(json.configurations[1]['ndcg@10']).toBe(results.configurations[1]?.metrics['ndcg@10']);
-    expect((await readdir(join(out, 'runs'))).sort()).toEqual(['dense+rerank.trec', 'dense.trec', 'lexical.trec']);
+    expect((await readdir(join(out, 'runs'))).sort()).toEqual([
+      'dense+rerank.trec',
+      'dense.trec',
+      'hybrid.trec',
+      'hybrid_as_written.trec',
+      'lexical.trec',
+    ]);
     const run = await readTrecRun(join(out, 'runs', 'dense.trec'));
     expect(run.size).toBe(17);
     const qrels = await readQrels(join(dataset, 'qrels', 'test.tsv'));

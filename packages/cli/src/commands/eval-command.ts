@@ -19,6 +19,7 @@ export interface EvalCommandOptions {
   failBelow?: string[];
   tuneSplit?: string;
   tuneQueries?: string;
+  untuned?: string[];
   maxQueries?: string;
   out: string;
   cacheDir: string;
@@ -95,6 +96,15 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate)
     throw new WinnowError('E_CONFIG_INVALID', `two configurations are named ${duplicate}`, { field: 'name' });
+  for (const name of options.untuned ?? []) {
+    const configuration = configurations.find((c) => c.name === name);
+    if (!configuration) {
+      throw new WinnowError('E_CONFIG_INVALID', `no configuration is named ${name} (have: ${names.join(', ')})`, {
+        field: '--untuned',
+      });
+    }
+    configuration.tune = false;
+  }
   let unusedReferences: string[] = [];
   if (options.references !== undefined) {
     const { matched, unused } = matchReferenceFigures(await loadReferenceFigures(resolve(options.references)), names);

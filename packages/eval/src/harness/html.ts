@@ -165,6 +165,14 @@ export function renderHtmlReport(results: EvalResults): string {
         `<li>${esc(c.name)}: ${esc(c.tuning?.chosen.method ?? '')} weight ${c.tuning?.chosen.weight} (tuned on ${esc(c.tuning?.split ?? '')}, ${c.tuning?.queries} queries, ${esc(c.tuning?.measure ?? '')} ${fmt(c.tuning?.grid.find((g) => g.method === c.tuning?.chosen.method && g.weight === c.tuning?.chosen.weight)?.value)})</li>`,
     )
     .join('');
+  const recallTuning = results.configurations
+    .filter((c) => c.recallTuning)
+    .map((c) => {
+      const t = c.recallTuning as NonNullable<ConfigurationResult['recallTuning']>;
+      const value = t.grid.find((g) => g.lexicalWeight === t.lexicalWeight)?.value;
+      return `<li>${esc(c.name)}: hybrid recall, dense weight ${t.denseWeight}, lexical weight ${t.lexicalWeight} (tuned on ${esc(t.split)}, ${t.queries} queries, ${esc(t.measure)} ${fmt(value)} of recall alone)</li>`;
+    })
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>winnow eval: ${esc(results.dataset)} ${esc(results.split)}</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child,td.source{text-align:left}#references td,#references th{white-space:normal}td.source{font-size:12px}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
@@ -173,7 +181,7 @@ export function renderHtmlReport(results: EvalResults): string {
 <p>${results.queries} queries · baseline <b>${esc(results.baseline)}</b> · ${esc(results.createdAt)}</p>${note}
 ${table(results)}
 ${referenceTable(results)}
-${tuning ? `<h2>Fusion tuning</h2><ul>${tuning}</ul>` : ''}
+${tuning || recallTuning ? `<h2>Fusion tuning</h2><ul>${recallTuning}${tuning}</ul>` : ''}
 <h2>Metrics</h2>${['ndcg@10', 'mrr@10', 'recall@100', 'map@100'].map((m) => metricBars(results, m)).join('')}
 <h2>Recall curves</h2>${recallCurves(results)}
 <h2>Per-query wins and losses</h2>${comparisons || '<p>One configuration: nothing to compare.</p>'}

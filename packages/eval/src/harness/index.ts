@@ -12,4 +12,11 @@ export {
   type ReferenceFigures,
 } from './references.js';
 export * from './run.js';
+export {
+  chooseLexicalWeight,
+  DEFAULT_LEXICAL_WEIGHTS,
+  fuseHybridLists,
+  type RecallLists,
+  type RecallTuningResult,
+} from './tune-recall.js';
 export { resultsToJson, writeEvalOutputs } from './write.js';

@@ -17,6 +17,7 @@ import { type IndexedCorpus, indexCorpus } from './index-cache.js';
 import { type LatencySummary, summarise } from './latency.js';
 import { compareWithReferences, type ReferenceComparison, type ReferenceFigure } from './references.js';
 import { type CachedReranker, cachedReranker } from './rerank-cache.js';
+import { chooseLexicalWeight, type RecallTuningResult } from './tune-recall.js';
 
 /** The measures every report carries (friendly names; trec_eval semantics). */
 export const REPORT_MEASURES = [
@@ -39,6 +40,8 @@ export interface EvalConfiguration {
   config: PipelineConfig;
   /** Figures published or measured elsewhere for this setting; results carry them with the differences. */
   references?: ReferenceFigure[];
+  /** false: evaluate the configuration as written, even when the harness tunes the others. Default true. */
+  tune?: boolean;
 }
 
 export interface TuneOptions {
@@ -48,6 +51,8 @@ export interface TuneOptions {
   maxQueries?: number;
   /** Weights of the rerank stage tried for each method. */
   weights?: number[];
+  /** Lexical weights tried for hybrid recall (dense weight as configured). Default DEFAULT_LEXICAL_WEIGHTS. */
+  lexicalWeights?: number[];
   methods?: FusionOptions['method'][];
   /** The measure maximised. Default 'ndcg@10'. */
   measure?: string;
@@ -104,6 +109,8 @@ export interface ConfigurationResult {
   queriesPerSecond: number;
   index: { documents: number; chunks: number; embedded: number; reused: number; durationMs: number };
   tuning?: TuningResult;
+  /** Hybrid recall's lexical weight, when it was tuned (before the rerank fusion). */
+  recallTuning?: RecallTuningResult;
   /** With a rerank cache: pairs of the reported queries scored now and taken from the cache (latency counts the former). */
   rerankPairs?: { computed: number; cached: number };
   /** Against the baseline, per reported measure. */
@@ -158,7 +165,7 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
   const results: ConfigurationResult[] = [];
   const measures = [...REPORT_MEASURES];
   try {
-    for (const { name: configName, config: original, references } of options.configurations) {
+    for (const { name: configName, config: original, references, tune } of options.configurations) {
       throwIfAborted(signal, 'evaluation');
       let config = original;
       const indexed = await ensureIndex(indexes, dataset, name, config, options, configName);
@@ -174,9 +181,16 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
       const reranker = rerankers.get(rerankKey);
 
       let tuning: TuningResult | undefined;
-      if (options.tune && tuneSet && reranker) {
-        tuning = await tuneFusion(tuneSet, config, indexed, reranker, options.tune, options, configName);
-        config = { ...config, fusion: tuning.chosen };
+      let recallTuning: RecallTuningResult | undefined;
+      if (options.tune && tuneSet && tune !== false) {
+        if (config.recall.mode === 'hybrid') {
+          recallTuning = await tuneHybridRecall(tuneSet, config, indexed, options.tune, options, configName);
+          config = { ...config, recall: { ...config.recall, lexicalWeight: recallTuning.lexicalWeight } };
+        }
+        if (reranker) {
+          tuning = await tuneFusion(tuneSet, config, indexed, reranker, options.tune, options, configName);
+          config = { ...config, fusion: tuning.chosen };
+        }
       }
       const cache = (reranker as Partial<CachedReranker> | undefined)?.pairs;
       const before = { ...(cache ?? { computed: 0, cached: 0 }) };
@@ -193,6 +207,7 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
         index: indexSummary(indexed),
         ...(tuning === undefined ? {} : { tuning }),
       });
+      if (recallTuning) result.recallTuning = recallTuning;
       if (cache)
         result.rerankPairs = { computed: cache.computed - before.computed, cached: cache.cached - before.cached };
       if (references?.length) result.references = compareWithReferences(result.metrics, references);
@@ -279,8 +294,52 @@ async function runQueries(
   return outcomes;
 }
 
-function toRun(outcomes: readonly QueryOutcome[]): Run {
+function toRun(outcomes: readonly { queryId: string; candidates: readonly Candidate[] }[]): Run {
   return documentRunFromChunkHits(new Map(outcomes.map((o) => [o.queryId, chunkHitsFromCandidates(o.candidates)])));
+}
+
+/**
+ * Chooses hybrid recall's lexical weight on the tuning split (see chooseLexicalWeight): each tuning query's dense
+ * and lexical top-k are fetched once, without reranking, and fused for every weight.
+ */
+async function tuneHybridRecall(
+  tuneSet: BeirDataset,
+  config: PipelineConfig,
+  indexed: IndexedCorpus,
+  tune: TuneOptions,
+  options: HarnessOptions,
+  configName: string,
+): Promise<RecallTuningResult> {
+  const measure = tune.measure ?? 'ndcg@10';
+  const single = (mode: 'dense' | 'lexical') =>
+    runQueries(
+      tuneSet,
+      { ...config, recall: { ...config.recall, mode } },
+      indexed,
+      undefined,
+      options,
+      'tune',
+      configName,
+      tune.maxQueries,
+    );
+  const dense = await single('dense');
+  const lexical = await single('lexical');
+  const { lexicalWeight, grid } = chooseLexicalWeight(dense, lexical, {
+    denseWeight: config.recall.denseWeight,
+    configuredLexicalWeight: config.recall.lexicalWeight,
+    rrfK: config.recall.rrfK,
+    k: config.recall.k,
+    ...(tune.lexicalWeights ? { weights: tune.lexicalWeights } : {}),
+    score: (fused) => evaluateRun(toRun(fused), tuneSet.qrels, [measure]).mean[measure] ?? 0,
+  });
+  return {
+    split: tune.split,
+    queries: dense.length,
+    measure,
+    denseWeight: config.recall.denseWeight,
+    lexicalWeight,
+    grid,
+  };
 }
 
 /**
