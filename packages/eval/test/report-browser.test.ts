@@ -114,6 +114,8 @@ async function goldenResults(): Promise<EvalResults> {
   compareWithBaseline(configurations, baseline, measures);
   const first = configurations[0] as ConfigurationResult;
   first.references = compareWithReferences(first.metrics, [REFERENCE]);
+  // As if the second configuration took some rerank scores from an earlier run's cache.
+  (configurations[1] as ConfigurationResult).rerankPairs = { computed: 40, cached: 10 };
   return {
     dataset: 'adi',
     split: 'test',
@@ -251,6 +253,19 @@ describe('HTML report in headless Chromium', () => {
       `${ours.toFixed(4)} vs 0.3000 (${diff >= 0 ? '+' : ''}${diff.toFixed(4)})`,
     );
     expect(await row.locator('td[data-measure="mrr@10"]').textContent()).toBe('–');
+  });
+
+  inBrowser('marks latencies that leave out cached rerank pairs, and says how many', async (page) => {
+    const [first, second] = GOLDEN_CONFIGURATIONS.map((c) => c.name);
+    const cells = async (name: string | undefined) =>
+      page.locator(`table#results tr[data-config="${name}"] td`).allTextContents();
+    const marked = (await cells(second)).slice(-4, -1);
+    expect(
+      marked.every((text) => text.endsWith('*')),
+      marked.join(' | '),
+    ).toBe(true);
+    expect((await cells(first)).some((text) => text.endsWith('*'))).toBe(false);
+    expect(await page.locator('p.note').textContent()).toContain(`${second}: 10 of 50 pairs`);
   });
 
   inBrowser('shows in the results table what results.json holds, to 4 decimals', async (page) => {
