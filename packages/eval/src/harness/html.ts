@@ -5,7 +5,21 @@ import type { ConfigurationResult, EvalResults } from './run.js';
  * archived with CI artifacts. Charts: metric bars with 95% bootstrap intervals, recall@k curves, per-query
  * wins and losses against the baseline, and latency per stage.
  */
-const COLOURS = ['#3b6ea5', '#d9822b', '#4c9a2a', '#b5446e', '#7d5ba6', '#2a9d8f', '#8d6e63', '#c0392b'];
+// Twelve distinct colours, so a typical comparison (up to a dozen configurations) never repeats one.
+const COLOURS = [
+  '#3b6ea5',
+  '#d9822b',
+  '#4c9a2a',
+  '#b5446e',
+  '#7d5ba6',
+  '#2a9d8f',
+  '#8d6e63',
+  '#c0392b',
+  '#1b1b1b',
+  '#e377c2',
+  '#17becf',
+  '#bcbd22',
+];
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
