@@ -204,7 +204,7 @@ export function renderHtmlReport(results: EvalResults): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>winnow eval: ${esc(results.dataset)} ${esc(results.split)}</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child,td.source{text-align:left}#references td,#references th{white-space:normal}td.source{font-size:12px}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child,td.source{text-align:left}#references td,#references th{white-space:normal}#references th{text-align:left}td.source{font-size:12px}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
 </head><body>
 <h1>winnow eval — ${esc(results.dataset)} (${esc(results.split)})</h1>
 <p>${results.queries} queries · baseline <b>${esc(results.baseline)}</b> · ${esc(results.createdAt)}</p>${note}
