@@ -6,26 +6,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareEvaluations, type Evaluation } from '@winnow/eval';
+import { compareEvaluations, type Evaluation, evaluationFromPerQuery } from '@winnow/eval';
 
 const MEASURES = ['ndcg@10', 'mrr@10', 'recall@100'];
 
 async function load(folder: string, name: string): Promise<Evaluation> {
   const file = join(folder, 'per-query', `${name.replace(/[^A-Za-z0-9._+-]+/g, '_')}.json`);
-  const perQuery = JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, number>>;
-  const mean = Object.fromEntries(
-    MEASURES.map((m) => {
-      const values = Object.values(perQuery).map((q) => q[m] ?? 0);
-      return [m, values.reduce((a, b) => a + b, 0) / values.length];
-    }),
-  );
-  return {
-    measures: MEASURES,
-    perQuery,
-    mean,
-    meanComplete: mean,
-    queries: { inQrels: 0, inRun: 0, evaluated: 0, qrelsOnly: [], runOnly: [], withoutRelevant: [] },
-  };
+  return evaluationFromPerQuery(JSON.parse(await readFile(file, 'utf8')), MEASURES);
 }
 
 const [folder, baselineName, ...candidates] = process.argv.slice(2);

@@ -1,6 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { applyEnvironment, loadConfigFile, WinnowError } from '@winnow/core';
 import {
+  cachedRerankPairs,
   type EvalConfiguration,
   type EvalResults,
   loadReferenceFigures,
@@ -59,6 +60,9 @@ function referenceLines(results: EvalResults): string[] {
   );
 }
 
+// Marks latency figures that leave out rerank scores taken from the cache.
+const mark = (c: EvalResults['configurations'][number]) => (cachedRerankPairs(c) ? '*' : '');
+
 function table(results: EvalResults): string {
   const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@50', 'recall@100', 'map@100'];
   const header = ['configuration', ...cols, 'p50 ms', 'p95 ms', 'q/s', 'Δndcg@10 (p)'];
@@ -67,9 +71,9 @@ function table(results: EvalResults): string {
     return [
       c.name,
       ...cols.map((m) => (c.metrics[m] ?? 0).toFixed(4)),
-      `${c.latencyMs.total.p50.toFixed(1)}${(c.rerankPairs?.cached ?? 0) > 0 ? '*' : ''}`,
-      `${c.latencyMs.total.p95.toFixed(1)}${(c.rerankPairs?.cached ?? 0) > 0 ? '*' : ''}`,
-      `${c.queriesPerSecond.toFixed(2)}${(c.rerankPairs?.cached ?? 0) > 0 ? '*' : ''}`,
+      `${c.latencyMs.total.p50.toFixed(1)}${mark(c)}`,
+      `${c.latencyMs.total.p95.toFixed(1)}${mark(c)}`,
+      `${c.queriesPerSecond.toFixed(2)}${mark(c)}`,
       cmp
         ? `${cmp.meanDifference >= 0 ? '+' : ''}${cmp.meanDifference.toFixed(4)} (${cmp.randomisation.pValue.toFixed(3)})`
         : 'baseline',
@@ -78,10 +82,10 @@ function table(results: EvalResults): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
-  const cached = results.configurations.filter((c) => (c.rerankPairs?.cached ?? 0) > 0);
+  const cached = results.configurations.filter((c) => mark(c));
   const note = cached.length
     ? [
-        `* rerank scores partly from the cache (${cached.map((c) => `${c.name} ${c.rerankPairs?.cached} of ${(c.rerankPairs?.cached ?? 0) + (c.rerankPairs?.computed ?? 0)} pairs`).join(', ')}): latency leaves them out`,
+        `* rerank scores partly from the cache (${cached.map((c) => `${c.name} ${cachedRerankPairs(c)}`).join(', ')}): latency leaves them out`,
       ]
     : [];
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...note].join('\n');

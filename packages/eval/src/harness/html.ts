@@ -1,4 +1,4 @@
-import type { ConfigurationResult, EvalResults } from './run.js';
+import { type ConfigurationResult, cachedRerankPairs, type EvalResults } from './run.js';
 
 /**
  * A self-contained HTML report: inline SVG charts (no scripts, no network), so it opens anywhere and can be
@@ -123,11 +123,7 @@ function latencyChart(results: EvalResults): string {
   return `<figure><figcaption>Latency per stage, p50 (ms per query)${caveat}</figcaption><svg class="chart" data-chart="latency" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${rows}${legend}</svg></figure>`;
 }
 
-/** Latency figures that leave out rerank pairs taken from the cache of an earlier run. */
-function cacheAssisted(c: ConfigurationResult): boolean {
-  return (c.rerankPairs?.cached ?? 0) > 0;
-}
-const pairCount = (c: ConfigurationResult) => (c.rerankPairs ? c.rerankPairs.cached + c.rerankPairs.computed : 0);
+const cacheAssisted = (c: ConfigurationResult) => cachedRerankPairs(c) !== undefined;
 
 function table(results: EvalResults): string {
   const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@50', 'recall@100', 'map@100'];
@@ -144,7 +140,7 @@ function table(results: EvalResults): string {
     .join('');
   const notes = results.configurations
     .filter(cacheAssisted)
-    .map((c) => `${esc(c.name)}: ${c.rerankPairs?.cached} of ${pairCount(c)} pairs`)
+    .map((c) => `${esc(c.name)}: ${cachedRerankPairs(c)}`)
     .join('; ');
   const footnote = notes
     ? `<p class="note"><sup>*</sup> Rerank scores partly taken from the cache of an earlier run, so these latencies leave out scoring those pairs (${notes}).</p>`

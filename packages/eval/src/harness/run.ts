@@ -457,11 +457,33 @@ export function compareWithBaseline(results: ConfigurationResult[], baseline: st
 }
 
 function asEvaluation(result: ConfigurationResult, measures: string[]): Evaluation {
+  return evaluationFromPerQuery(result.perQuery, measures, result.metrics);
+}
+
+/**
+ * An Evaluation rebuilt from per-query values (e.g. a saved `per-query/<name>.json`), for the significance tests;
+ * means are taken over those queries unless given. Query bookkeeping is not kept in per-query files, so it is empty.
+ */
+export function evaluationFromPerQuery(
+  perQuery: Record<string, Record<string, number>>,
+  measures: string[],
+  mean?: Record<string, number>,
+): Evaluation {
+  const rows = Object.values(perQuery);
+  const means =
+    mean ??
+    Object.fromEntries(measures.map((m) => [m, rows.reduce((a, q) => a + (q[m] ?? 0), 0) / Math.max(1, rows.length)]));
   return {
     measures,
-    perQuery: result.perQuery,
-    mean: result.metrics,
-    meanComplete: result.metrics,
+    perQuery,
+    mean: means,
+    meanComplete: means,
     queries: { inQrels: 0, inRun: 0, evaluated: 0, qrelsOnly: [], runOnly: [], withoutRelevant: [] },
   };
+}
+
+/** "N of M pairs" when some of a configuration's rerank scores came from the cache (its latency leaves them out). */
+export function cachedRerankPairs(result: Pick<ConfigurationResult, 'rerankPairs'>): string | undefined {
+  const pairs = result.rerankPairs;
+  return pairs && pairs.cached > 0 ? `${pairs.cached} of ${pairs.cached + pairs.computed} pairs` : undefined;
 }
