@@ -11,6 +11,9 @@ import { parseFilter } from './filter.js';
  */
 const positiveInt = z.number().int().positive();
 
+/** Candidates scored by stage 2 when `rerank.depth` is not set; chosen from eval/results/scifact (see there). */
+export const DEFAULT_RERANK_DEPTH = 50;
+
 export const storeConfigSchema = z
   .strictObject({
     /** `pglite` (embedded, a folder) or `postgres` (a server at `url`, default from DATABASE_URL). */
@@ -120,13 +123,27 @@ export const recallConfigSchema = z
 
 export const rerankConfigSchema = z
   .strictObject({
-    provider: z.enum(['none', 'transformers', 'http']).default('none'),
-    model: z.string().min(1).default('ce-minilm-l6-scifact'),
+    /** Stage 2 is on by default: a pretrained MS MARCO cross-encoder, fused with recall (see `fusion`). */
+    provider: z.enum(['none', 'transformers', 'http']).default('transformers'),
+    /** A folder under WINNOW_MODELS, a path, or a hub id (`Xenova/ms-marco-MiniLM-L-12-v2` online). */
+    model: z.string().min(1).default('ms-marco-MiniLM-L-12-v2'),
     dtype: dtype.default('q8'),
     device: device.default('auto'),
+    /** Results kept after stage 2. */
     k: positiveInt.default(5),
+    /**
+     * How many of the recalled candidates (best first, after dedupe) the cross-encoder scores; the rest follow in
+     * recall order. Apart from `recall.k` so that recall can stay wide while stage 2 stays fast.
+     */
+    depth: positiveInt.default(DEFAULT_RERANK_DEPTH),
+    /** Pairs per model call (pairs are grouped by length, so batches carry little padding). */
     batchSize: positiveInt.default(16),
+    /** Longest (query, passage) pair in tokens; the passage is cut first. Default: the model's own limit. */
     maxTokens: positiveInt.optional(),
+    /** onnxruntime intra-op threads. Default: one per physical core. */
+    threads: positiveInt.optional(),
+    /** Rerank scores kept in memory for repeated queries, keyed by (model, query, passage hash); 0 turns it off. */
+    cacheEntries: z.number().int().nonnegative().default(0),
     ...http,
   })
   .prefault({});

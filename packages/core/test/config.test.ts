@@ -24,7 +24,9 @@ describe('parseConfig', () => {
     expect(config.store.driver).toBe('pglite');
     expect(config.store.path).toBe('.winnow/db');
     expect(config.recall).toMatchObject({ mode: 'hybrid', k: 50 });
-    expect(config.rerank).toMatchObject({ provider: 'none', k: 5 });
+    // Two stages by default: the pretrained MS MARCO cross-encoder scores the best `depth` recalled candidates.
+    expect(config.rerank).toMatchObject({ provider: 'transformers', model: 'ms-marco-MiniLM-L-12-v2', k: 5 });
+    expect(config.rerank.depth).toBeLessThanOrEqual(config.recall.k);
     expect(config.chunk.targetTokens).toBeLessThanOrEqual(config.chunk.maxTokens);
     expect(config.fusion.method).toBe('rerank');
   });

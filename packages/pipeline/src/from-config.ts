@@ -68,6 +68,7 @@ export async function createRerankerFromConfig(config: PipelineConfig['rerank'])
     device: config.device as 'auto' | 'cpu' | 'cuda' | 'webgpu',
     batchSize: config.batchSize,
     ...(config.maxTokens === undefined ? {} : { maxTokens: config.maxTokens }),
+    ...(config.threads === undefined ? {} : { threads: config.threads }),
   });
 }
 
@@ -134,7 +135,7 @@ export function createRetrieverFromConfig(config: PipelineConfig, components: Re
       lexicalWeight: config.recall.lexicalWeight,
       ...(config.recall.filter === undefined ? {} : { filter: config.recall.filter }),
     },
-    rerank: { k: config.rerank.k, batchSize: config.rerank.batchSize },
+    rerank: { k: config.rerank.k, depth: config.rerank.depth, batchSize: config.rerank.batchSize },
     fusion: config.fusion,
   });
 }

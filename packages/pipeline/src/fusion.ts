@@ -35,41 +35,64 @@ function normalise(values: number[], how: FusionOptions['normalize']): number[] 
 
 /**
  * Sets `scores.final` and `ranks.final` on every candidate and returns them in final order (best first).
- * Without rerank scores the recall order stands. Ties keep the recall order, so results are deterministic.
- * Fusion guards against a weak or out-of-domain reranker: with a tuned weight, recall evidence is never discarded.
+ * Candidates with a rerank score (the top `rerank.depth`) are fused and come first; those without follow in recall
+ * order, with `ranks.final` only. Without any rerank scores the recall order stands. Ties keep the recall order, so
+ * results are deterministic. Fusion guards against a weak or out-of-domain reranker: with a tuned weight, recall
+ * evidence is never discarded.
  */
 export function fuseStages(candidates: readonly Candidate[], mode: RecallMode, options: FusionOptions): Candidate[] {
+  const scored = candidates.filter((c) => c.scores.rerank !== undefined);
+  if (scored.length === 0) return numberFinal(byRecall(candidates, mode), (c) => recallScore(c, mode).score);
+  const unscored = byRecall(
+    candidates.filter((c) => c.scores.rerank === undefined),
+    mode,
+  );
+  const finals = fusedScores(scored, mode, options);
+  const order = scored
+    .map((candidate, index) => ({ candidate, final: finals[index] ?? Number.NEGATIVE_INFINITY }))
+    .sort((a, b) => b.final - a.final || recallScore(a.candidate, mode).rank - recallScore(b.candidate, mode).rank);
+  const final = new Map(order.map(({ candidate, final }) => [candidate, final]));
+  return numberFinal([...order.map((o) => o.candidate), ...unscored], (c) => final.get(c));
+}
+
+/** Final scores of reranked candidates, in their input order. */
+function fusedScores(candidates: readonly Candidate[], mode: RecallMode, options: FusionOptions): number[] {
   const recall = candidates.map((c) => recallScore(c, mode));
-  const reranked = candidates.every((c) => c.scores.rerank !== undefined) && candidates.length > 0;
-  let finals: number[];
-  if (!reranked) {
-    finals = recall.map((r) => r.score);
-  } else if (options.method === 'rerank') {
-    finals = candidates.map((c) => c.scores.rerank ?? 0);
-  } else if (options.method === 'rrf') {
+  if (options.method === 'rerank') return candidates.map((c) => c.scores.rerank ?? 0);
+  if (options.method === 'rrf') {
     const w = options.weight;
-    finals = candidates.map((c, i) => {
+    return candidates.map((c, i) => {
       const rerankRank = c.ranks.rerank ?? candidates.length;
       const recallRank = Math.min(recall[i]?.rank ?? candidates.length, candidates.length);
       return w / (options.rrfK + rerankRank) + (1 - w) / (options.rrfK + recallRank);
     });
-  } else {
-    const recallN = normalise(
-      recall.map((r) => r.score),
-      options.normalize,
-    );
-    const rerankN = normalise(
-      candidates.map((c) => c.scores.rerank ?? 0),
-      options.normalize,
-    );
-    finals = candidates.map((_, i) => options.weight * (rerankN[i] ?? 0) + (1 - options.weight) * (recallN[i] ?? 0));
   }
-  const order = candidates
-    .map((candidate, index) => ({ candidate, index, final: finals[index] ?? Number.NEGATIVE_INFINITY }))
-    .sort((a, b) => b.final - a.final || (recall[a.index]?.rank ?? 0) - (recall[b.index]?.rank ?? 0));
-  return order.map(({ candidate, final }, i) => ({
-    ...candidate,
-    scores: { ...candidate.scores, final },
-    ranks: { ...candidate.ranks, final: i + 1 },
-  }));
+  const recallN = normalise(
+    recall.map((r) => r.score),
+    options.normalize,
+  );
+  const rerankN = normalise(
+    candidates.map((c) => c.scores.rerank ?? 0),
+    options.normalize,
+  );
+  return candidates.map((_, i) => options.weight * (rerankN[i] ?? 0) + (1 - options.weight) * (recallN[i] ?? 0));
+}
+
+/** Stable sort by recall rank (input order breaks ties). */
+function byRecall(candidates: readonly Candidate[], mode: RecallMode): Candidate[] {
+  return candidates
+    .map((candidate, index) => ({ candidate, index, rank: recallScore(candidate, mode).rank }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map((entry) => entry.candidate);
+}
+
+function numberFinal(ordered: readonly Candidate[], finalOf: (c: Candidate) => number | undefined): Candidate[] {
+  return ordered.map((candidate, i) => {
+    const final = finalOf(candidate);
+    return {
+      ...candidate,
+      scores: final === undefined ? { ...candidate.scores } : { ...candidate.scores, final },
+      ranks: { ...candidate.ranks, final: i + 1 },
+    };
+  });
 }

@@ -29,6 +29,8 @@ export interface RecallOptions {
 export interface RerankOptions {
   /** Candidates kept after stage 2. Default 5. */
   k?: number;
+  /** Candidates (best recalled first) that stage 2 scores; the rest follow them in recall order. Default: all. */
+  depth?: number;
   /** Passages per reranker call. Default 16. */
   batchSize?: number;
 }
@@ -70,13 +72,18 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const recallK = options.recall?.k ?? 50;
   const keep = options.rerank?.k ?? 5;
   const batchSize = options.rerank?.batchSize ?? 16;
+  const depth = options.rerank?.depth ?? Number.POSITIVE_INFINITY;
   const fusion: FusionOptions = { ...DEFAULT_FUSION, ...options.fusion };
   const configuredFilter =
     options.recall?.filter === undefined ? undefined : parseFilter(options.recall.filter, 'recall.filter');
-  if (!(recallK > 0) || !(keep > 0) || !(batchSize > 0)) {
-    throw new WinnowError('E_CONFIG_INVALID', 'recall.k, rerank.k and rerank.batchSize must be positive', {
-      field: 'recall.k',
-    });
+  if (!(recallK > 0) || !(keep > 0) || !(batchSize > 0) || !(depth > 0)) {
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      'recall.k, rerank.k, rerank.depth and rerank.batchSize must be positive',
+      {
+        field: 'recall.k',
+      },
+    );
   }
 
   return {
@@ -122,9 +129,12 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         timings.dedupeMs = since(t);
       }
 
+      // Only the best `depth` recalled candidates are scored; fusion puts the others below them in recall order,
+      // so a shallow stage 2 reorders the top but never drops what recall found.
       if (options.reranker && candidates.length > 0) {
         t = performance.now();
-        candidates = await rerankAll(options.reranker, text, candidates, batchSize, signal);
+        const scored = await rerankAll(options.reranker, text, candidates.slice(0, depth), batchSize, signal);
+        candidates = [...scored, ...candidates.slice(depth)];
         timings.rerankMs = since(t);
       }
 

@@ -47,6 +47,21 @@ describe('fuseStages', () => {
     expect(out[0]?.scores).toMatchObject({ dense: 0.1, rerank: 0.9, final: 0.9 });
   });
 
+  it('a partial rerank (depth 2 of 4) fuses the scored top and keeps the rest below in recall order', () => {
+    // Recall a, b, c, d; only a and b were scored (a 0.1 < b 0.2), so b, a, then c, d as recalled.
+    const partial = ranked([
+      candidate('a', 0.9, 0.1),
+      candidate('b', 0.8, 0.2),
+      candidate('c', 0.7),
+      candidate('d', 0.1),
+    ]);
+    const out = fuseStages(partial, 'dense', { method: 'rerank', weight: 0.5, rrfK: 60, normalize: 'zscore' });
+    expect(ids(out)).toEqual(['b', 'a', 'c', 'd']);
+    expect(out.map((c) => c.ranks.final)).toEqual([1, 2, 3, 4]);
+    // Unscored candidates get a final rank but no final score: they were never compared with the fused ones.
+    expect(out[2]?.scores.final).toBeUndefined();
+  });
+
   it('weight 0 keeps the recall order for rrf and interpolation', () => {
     for (const method of ['rrf', 'interpolate'] as const) {
       const out = fuseStages(list, 'dense', { method, weight: 0, rrfK: 60, normalize: 'zscore' });

@@ -21,7 +21,7 @@ import { CrossEncoderReranker, type QueryPassagePair } from '../src/index.js';
 import { PairEncoder } from '../src/pair-encoding.js';
 
 const full = process.env.RERANK_BENCH_FULL === '1' || process.env.EMBED_BENCH_FULL === '1';
-const MODEL = 'ce-minilm-l6-scifact';
+const MODEL = process.env.RERANK_BENCH_MODEL ?? 'ms-marco-MiniLM-L-12-v2';
 const batchSizes = (process.env.RERANK_BENCH_BATCHES ?? (full ? '1,2,4,8,16,32,64' : '1,16')).split(',').map(Number);
 const pairCount = Number(process.env.RERANK_BENCH_PAIRS ?? (full ? 256 : 32));
 const repeats = Number(process.env.RERANK_BENCH_REPEATS ?? (full ? 5 : 3));
