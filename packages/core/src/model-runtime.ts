@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { WinnowError } from './errors.js';
 
@@ -211,4 +212,29 @@ export function hubModelError(id: string, dtype: ModelDtype, cause: unknown, set
       hint: `to run offline, set WINNOW_MODELS to a folder that holds a "${folder}" folder with ${requiredModelFiles(dtype).join(', ')}, or give the folder's path`,
     },
   );
+}
+
+/**
+ * Physical CPU cores, for onnxruntime's intra-op thread count: a second hyper-thread on the same core adds little
+ * to int8 matrix products and makes the two threads contend. Linux counts distinct (physical id, core id) pairs in
+ * /proc/cpuinfo; elsewhere, or if that file says nothing useful, all logical CPUs.
+ */
+export function physicalCoreCount(cpuinfo: string | undefined = readCpuinfo()): number {
+  const logical = availableParallelism();
+  if (cpuinfo === undefined) return logical;
+  const cores = new Set<string>();
+  for (const block of cpuinfo.split(/\n\s*\n/)) {
+    const socket = /^physical id\s*:\s*(\d+)/m.exec(block)?.[1];
+    const core = /^core id\s*:\s*(\d+)/m.exec(block)?.[1];
+    if (socket !== undefined && core !== undefined) cores.add(`${socket}:${core}`);
+  }
+  return cores.size > 0 ? Math.min(cores.size, logical) : logical;
+}
+
+function readCpuinfo(): string | undefined {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -11,7 +11,7 @@ import {
   OpenAIGenerator,
   type PackingContextBuilder,
 } from '@winnow/prompt';
-import { createCrossEncoderReranker, HttpReranker } from '@winnow/rerank';
+import { createCachedReranker, createCrossEncoderReranker, HttpReranker } from '@winnow/rerank';
 import { createRetriever, type Retriever } from './retriever.js';
 
 /** Builds the configured embedder: local transformers.js, or an OpenAI-compatible endpoint. */
@@ -48,8 +48,14 @@ export async function createEmbedderFromConfig(config: PipelineConfig['embed']):
   });
 }
 
-/** Builds the configured reranker, or undefined for provider 'none'. */
+/** Builds the configured reranker, or undefined for provider 'none'; `cacheEntries` > 0 adds a score cache. */
 export async function createRerankerFromConfig(config: PipelineConfig['rerank']): Promise<Reranker | undefined> {
+  const reranker = await createUncachedReranker(config);
+  if (reranker === undefined || config.cacheEntries === 0) return reranker;
+  return createCachedReranker(reranker, { maxEntries: config.cacheEntries });
+}
+
+async function createUncachedReranker(config: PipelineConfig['rerank']): Promise<Reranker | undefined> {
   if (config.provider === 'none') return undefined;
   if (config.provider === 'http') {
     if (!config.baseURL)

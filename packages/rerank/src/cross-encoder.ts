@@ -3,6 +3,7 @@ import {
   type CallOptions,
   type ComputeDevice,
   type ModelDtype,
+  physicalCoreCount,
   type Reranker,
   type RuntimeLogger,
   throwIfAborted,
@@ -25,8 +26,13 @@ export interface CrossEncoderRerankerOptions {
   batchSize?: number;
   /** Longest pair in tokens, special tokens included. Default: tokenizer_config.json model_max_length. */
   maxTokens?: number;
-  /** onnxruntime threads per model call. Default: onnxruntime's (one per core). */
+  /** onnxruntime intra-op threads per model call. Default: one per physical core. */
   threads?: number;
+  /**
+   * Run one short pair at load, so the first query does not pay onnxruntime's first-run costs (kernel selection,
+   * memory arena growth). Default true.
+   */
+  warmUp?: boolean;
   /** Receives device fallback notices. Default console.warn, each message once. */
   logger?: RuntimeLogger;
 }
@@ -83,7 +89,7 @@ export class CrossEncoderReranker implements Reranker {
       device: options.device ?? 'auto',
       modelsDir: options.modelsDir,
       log: options.logger ?? warnOnce,
-      threads: options.threads,
+      threads: options.threads ?? physicalCoreCount(),
     });
     const numLabels = labelCount(loaded);
     const ownMax = declaredMaxTokens(loaded);
@@ -96,7 +102,9 @@ export class CrossEncoderReranker implements Reranker {
       });
     }
     const modelId = `${loaded.name}@${dtype}${maxTokens === ownMax ? '' : `+max${maxTokens}`}`;
-    return new CrossEncoderReranker(loaded, modelId, maxTokens, numLabels, batchSize);
+    const reranker = new CrossEncoderReranker(loaded, modelId, maxTokens, numLabels, batchSize);
+    if (options.warmUp !== false) await reranker.logitsFor([{ query: 'warm-up', passage: 'warm-up' }], {});
+    return reranker;
   }
 
   async score(query: string, passages: readonly string[], options: CallOptions = {}): Promise<number[]> {

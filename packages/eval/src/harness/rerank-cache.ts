@@ -2,20 +2,23 @@ import { createReadStream } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type CallOptions, type Reranker, sha256Hex } from '@winnow/core';
+import type { Reranker } from '@winnow/core';
+import { type CachedReranker, createCachedReranker, type RerankScoreStore } from '@winnow/rerank';
+
+export type { CachedReranker } from '@winnow/rerank';
 
 /**
- * A reranker whose scores are kept on disk, keyed by (model, query, passage). Comparing configurations reranks the
- * same (query, passage) pairs again and again; with the cache a second `winnow eval` over the same recall costs
- * lookups only. Scores are reused as computed: quantised models give slightly batch-dependent scores, and a cached
- * score is the one the first run's batch gave.
+ * A reranker whose scores are kept on disk (one `key<TAB>score` line per pair, keys from `rerankCacheKey`).
+ * Comparing configurations reranks the same (query, passage) pairs again and again; with the cache a second
+ * `winnow eval` over the same recall costs lookups only. Scores are reused as computed: quantised models give
+ * slightly batch-dependent scores, and a cached score is the one the first run's batch gave.
  */
-export interface CachedReranker extends Reranker {
-  /** Pairs scored by the model and pairs answered from the cache, so far. */
-  readonly pairs: { computed: number; cached: number };
+export async function cachedReranker(reranker: Reranker, file: string): Promise<CachedReranker> {
+  return createCachedReranker(reranker, { store: await fileScoreStore(file) });
 }
 
-export async function cachedReranker(reranker: Reranker, file: string): Promise<CachedReranker> {
+/** Every score of the file in memory; new scores appended to it. */
+async function fileScoreStore(file: string): Promise<RerankScoreStore> {
   const scores = new Map<string, number>();
   await mkdir(dirname(file), { recursive: true });
   try {
@@ -27,30 +30,11 @@ export async function cachedReranker(reranker: Reranker, file: string): Promise<
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const pairs = { computed: 0, cached: 0 };
-  const keyOf = (query: string, passage: string) => sha256Hex(`${reranker.modelId}\u0000${query}\u0000${passage}`);
   return {
-    modelId: reranker.modelId,
-    pairs,
-    async score(query: string, passages: readonly string[], options?: CallOptions): Promise<number[]> {
-      const keys = passages.map((p) => keyOf(query, p));
-      const missing = keys.flatMap((key, i) => (scores.has(key) ? [] : [i]));
-      pairs.computed += missing.length;
-      pairs.cached += keys.length - missing.length;
-      if (missing.length > 0) {
-        const fresh = await reranker.score(
-          query,
-          missing.map((i) => passages[i] as string),
-          options,
-        );
-        const lines = missing.map((i, j) => {
-          scores.set(keys[i] as string, fresh[j] as number);
-          return `${keys[i]}\t${fresh[j]}\n`;
-        });
-        await appendFile(file, lines.join(''));
-      }
-      return keys.map((key) => scores.get(key) as number);
+    get: (key) => scores.get(key),
+    async set(entries) {
+      for (const [key, score] of entries) scores.set(key, score);
+      await appendFile(file, entries.map(([key, score]) => `${key}\t${score}\n`).join(''));
     },
-    ...(reranker.close ? { close: () => (reranker.close as () => Promise<void>)() } : {}),
   };
 }
