@@ -6,7 +6,11 @@
  *   CHUNK_BENCH_DOCS=2000 CHUNK_BENCH_SCIFACT=0 pnpm bench:chunk   # bigger generated corpus, all 5,183 abstracts
  *
  * Env: CHUNK_BENCH_DOCS (generated documents, default 300), CHUNK_BENCH_SCIFACT (abstracts, default 2000, 0 = all),
- * WINNOW_MODELS (model folders, default ../shared/models beside the checkout).
+ * CHUNK_BENCH_LINE_MIB (single-line sizes for the scaling table, default "1,2,4"; "" skips it), CHUNK_BENCH_REPEATS
+ * (runs per size, default 3), WINNOW_MODELS (model folders, default ../shared/models beside the checkout).
+ *
+ * The scaling table chunks one document that is a single line of N MiB (no line breaks; prose with and without
+ * sentence ends): chunking must be linear in the input, so seconds per MiB should stay flat as N doubles.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -16,6 +20,11 @@ import { assembleDocument, type DraftBlock, type ParsedDocument, type TokenCount
 
 const GENERATED_DOCS = Number(process.env.CHUNK_BENCH_DOCS ?? 300);
 const SCIFACT_DOCS = Number(process.env.CHUNK_BENCH_SCIFACT ?? 2000);
+const LINE_MIB = (process.env.CHUNK_BENCH_LINE_MIB ?? '1,2,4')
+  .split(',')
+  .filter((size) => size.trim() !== '')
+  .map(Number);
+const REPEATS = Number(process.env.CHUNK_BENCH_REPEATS ?? 3);
 const SCIFACT_PATH = new URL('../../../../shared/datasets/scifact/corpus.jsonl.gz', import.meta.url).pathname;
 
 /** A small deterministic PRNG (mulberry32), so every run chunks the same corpus. */
@@ -131,6 +140,80 @@ function row(label: string, docs: readonly ParsedDocument[], figures: Figures): 
   return cells.join(' ');
 }
 
+/** One line of about `mebibytes` MiB: generated words, with sentence ends (`sentences`) or none at all. */
+function singleLine(mebibytes: number, sentences: boolean): ParsedDocument {
+  const next = random(7);
+  const parts: string[] = [];
+  let length = 0;
+  for (let index = 0; length < mebibytes * 1024 * 1024; index += 1) {
+    const word = WORDS[Math.floor(next() * WORDS.length)] as string;
+    const part = sentences && index % 18 === 17 ? `${word}. ${word[0]?.toUpperCase()}${word.slice(1)}` : word;
+    parts.push(part);
+    length += part.length + 1;
+  }
+  const text = parts.join(' ');
+  const header = {
+    id: `line-${mebibytes}.md`,
+    uri: `file:///line-${mebibytes}.md`,
+    mediaType: 'text/markdown',
+    metadata: {},
+  };
+  return assembleDocument({ ...header, contentHash: String(mebibytes) }, [{ kind: 'paragraph', text }]);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Seconds to chunk single-line documents of growing size; the smallest size is the baseline of the ratios. */
+async function scaling(counters: readonly [string, TokenCounter][]): Promise<void> {
+  if (LINE_MIB.length === 0) return;
+  console.log(
+    `\nsingle-line scaling (${REPEATS} runs each; median [min–max] s; ratio to the ${LINE_MIB[0]} MiB median)`,
+  );
+  console.log(
+    `${'counter / text'.padEnd(34)} ${'MiB'.padStart(4)} ${'chunks'.padStart(7)} ${'median s'.padStart(9)} ${'spread'.padStart(13)} ${'s/MiB'.padStart(6)} ${'ratio'.padStart(6)} ${'heap MB'.padStart(8)}`,
+  );
+  for (const [name, counter] of counters) {
+    for (const withSentences of [false, true]) {
+      const chunker = createChunker({ tokenCounter: counter });
+      let baseline: number | undefined;
+      for (const mebibytes of LINE_MIB) {
+        const doc = singleLine(mebibytes, withSentences);
+        const times: number[] = [];
+        let chunks = 0;
+        let heap = 0;
+        for (let run = 0; run < REPEATS; run += 1) {
+          const started = performance.now();
+          chunks = (await chunker.chunk(doc)).length;
+          times.push((performance.now() - started) / 1000);
+          heap = Math.max(heap, process.memoryUsage().heapUsed / 1e6);
+        }
+        const middle = median(times);
+        baseline ??= middle / mebibytes;
+        const label = `${name} / ${withSentences ? 'sentences' : 'no sentence end'}`;
+        console.log(
+          [
+            label.padEnd(34),
+            String(mebibytes).padStart(4),
+            String(chunks).padStart(7),
+            middle.toFixed(2).padStart(9),
+            `${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)}`.padStart(13),
+            (middle / mebibytes).toFixed(2).padStart(6),
+            (middle / (baseline * (LINE_MIB[0] as number))).toFixed(2).padStart(6),
+            heap.toFixed(0).padStart(8),
+          ].join(' '),
+        );
+      }
+    }
+  }
+  console.log('linear chunking keeps s/MiB flat: the ratio grows like the size (1, 2, 4 for 1, 2, 4 MiB).');
+}
+
 async function main(): Promise<void> {
   const loadStarted = performance.now();
   const miniLm = await createTransformersTokenCounter('all-MiniLM-L6-v2');
@@ -154,6 +237,10 @@ async function main(): Promise<void> {
   console.log(
     'tokens/s and tok/chk are in each counter’s own tokens; ">256 real" counts chunks over 256 MiniLM tokens.',
   );
+  await scaling([
+    ['MiniLM tokenizer', miniLm],
+    ['approximate', approximate],
+  ]);
 }
 
 await main();

@@ -17,6 +17,8 @@ export interface Outline {
   blocks: OutlineBlock[];
   /** Heading depth (in the heading stack, not the markup level) that starts a top-level section. */
   topDepth: number;
+  /** Offsets of every line break in the text, ascending (lines of a span by bisection, not by scanning). */
+  lineBreaks: number[];
 }
 
 /** Heading text as it appears in a heading path: whitespace collapsed. */
@@ -62,7 +64,9 @@ export function outlineDocument(doc: ParsedDocument): Outline {
     const pageEnd = entry.block.provenance.pageEnd ?? pageStart;
     return { block: entry.block, path: entry.path, group, pageStart, pageEnd };
   });
-  return { blocks, topDepth };
+  const lineBreaks: number[] = [];
+  for (let at = doc.text.indexOf('\n'); at !== -1; at = doc.text.indexOf('\n', at + 1)) lineBreaks.push(at);
+  return { blocks, topDepth, lineBreaks };
 }
 
 /** The longest common prefix of heading paths. */

@@ -29,7 +29,7 @@ export function describeSpan(text: string, outline: Outline, start: number, end:
     if (block.lineStart === undefined) continue;
     const last = block.lineEnd ?? block.lineStart;
     const lineAt = (offset: number): number =>
-      Math.min(last, (block.lineStart as number) + countLineBreaks(text, block.charStart, offset));
+      Math.min(last, (block.lineStart as number) + countLineBreaks(outline.lineBreaks, block.charStart, offset));
     const first = lineAt(Math.max(start, block.charStart));
     const final = lineAt(Math.max(block.charStart, Math.min(end, block.charEnd) - 1));
     lineStart = lineStart === undefined ? first : Math.min(lineStart, first);
@@ -74,10 +74,18 @@ export function touchedBlocks(blocks: readonly OutlineBlock[], start: number, en
   return touched;
 }
 
-function countLineBreaks(text: string, from: number, to: number): number {
-  let breaks = 0;
-  for (let index = text.indexOf('\n', from); index !== -1 && index < to; index = text.indexOf('\n', index + 1)) {
-    breaks += 1;
+/** Line breaks at offsets in [from, to). */
+function countLineBreaks(lineBreaks: readonly number[], from: number, to: number): number {
+  return firstAtOrAfter(lineBreaks, to) - firstAtOrAfter(lineBreaks, from);
+}
+
+function firstAtOrAfter(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
   }
-  return breaks;
+  return lo;
 }

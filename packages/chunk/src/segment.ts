@@ -61,12 +61,53 @@ export function lines(text: string, range: Range, keepIndent = false): Range[] {
   return splitBy(text, range, /\n/g, keepIndent);
 }
 
+/**
+ * V8's `Intl.Segmenter` spends time proportional to the whole string on every segment it returns, so one pass
+ * over a long single-line text is quadratic (a 128 KiB line took seconds, 5 MiB never finished). Segments are
+ * therefore read through short windows; a window's last segments are read again at the start of the next one,
+ * so every boundary kept was decided with at least `LOOKAHEAD` characters of context after it.
+ */
+const WINDOW = 2048;
+const LOOKAHEAD = 32;
+
+interface SegmentAt {
+  /** Absolute offset of the segment's start. */
+  start: number;
+  end: number;
+  isWordLike: boolean;
+}
+
+/** Segments of a range, in order, read window by window (linear in the range's length). */
+export function* segmentsOf(segmenter: Intl.Segmenter, text: string, range: Range): Generator<SegmentAt> {
+  let position = range.start;
+  let size = WINDOW;
+  while (position < range.end) {
+    const windowEnd = Math.min(range.end, position + size);
+    const last = windowEnd === range.end;
+    // Only boundaries this far from the window's end are trusted (or any, when the window reaches the range end).
+    const trusted = last ? windowEnd : windowEnd - LOOKAHEAD;
+    let advanced = false;
+    const base = position;
+    for (const segment of segmenter.segment(text.slice(base, windowEnd))) {
+      const start = base + segment.index;
+      const end = start + segment.segment.length;
+      if (end > trusted) break;
+      yield { start, end, isWordLike: segment.isWordLike === true };
+      advanced = true;
+      position = end;
+      // A window grown for one long segment holds many more after it: each costs the window's length, so stop.
+      if (size > WINDOW) break;
+    }
+    if (last && position >= windowEnd) return;
+    size = advanced ? WINDOW : size * 2;
+  }
+}
+
 /** Sentences by Unicode sentence boundaries (UAX #29, as ICU implements them in `Intl.Segmenter`). */
 export function sentences(text: string, range: Range): Range[] {
   const parts: Range[] = [];
-  for (const segment of sentenceSegmenter.segment(text.slice(range.start, range.end))) {
-    const start = range.start + segment.index;
-    const part = trimRange(text, start, start + segment.segment.length);
+  for (const segment of segmentsOf(sentenceSegmenter, text, range)) {
+    const part = trimRange(text, segment.start, segment.end);
     if (part) parts.push(part);
   }
   return parts;
@@ -78,9 +119,9 @@ export function sentences(text: string, range: Range): Range[] {
  */
 export function wordCuts(text: string, range: Range): number[] {
   const cuts: number[] = [];
-  for (const segment of wordSegmenter.segment(text.slice(range.start, range.end))) {
-    if (segment.index === 0) continue;
-    const position = range.start + segment.index;
+  for (const segment of segmentsOf(wordSegmenter, text, range)) {
+    const position = segment.start;
+    if (position === range.start) continue;
     if (isSpace(text, position)) continue;
     if (segment.isWordLike || isSpace(text, position - 1)) cuts.push(position);
   }
@@ -90,8 +131,8 @@ export function wordCuts(text: string, range: Range): number[] {
 /** Every user-perceived character boundary inside a range (an accent stays with its letter, an emoji whole). */
 export function graphemeCuts(text: string, range: Range): number[] {
   const cuts: number[] = [];
-  for (const segment of graphemeSegmenter.segment(text.slice(range.start, range.end))) {
-    if (segment.index > 0) cuts.push(range.start + segment.index);
+  for (const segment of segmentsOf(graphemeSegmenter, text, range)) {
+    if (segment.start > range.start) cuts.push(segment.start);
   }
   return cuts;
 }

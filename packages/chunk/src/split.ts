@@ -85,7 +85,9 @@ export function splitRange(
 
 /**
  * Greedy fill: each part runs to the furthest cut that keeps it within the limit. The furthest cut is found by
- * galloping then bisecting over the cut positions, so only O(log n) counts of part-sized texts are made.
+ * galloping then bisecting over the cut positions (the range's end is the last candidate), starting from the
+ * previous part's size, so each part costs a few counts of texts about its size (O(log n) at worst) and the whole
+ * range is split in time linear in its length.
  * Token counts are not strictly monotone in the cut position, but every accepted part was counted.
  */
 function splitAtCuts(
@@ -98,23 +100,21 @@ function splitAtCuts(
   breakBefore: number,
 ): SplitPart[] {
   const cuts = level.cuts(text, range);
+  // Candidate i ends a part at cuts[i]; candidate cuts.length ends it at the range's end.
+  const endOf = (index: number): number => (index < cuts.length ? (cuts[index] as number) : range.end);
   const out: SplitPart[] = [];
   let position = range.start;
   let next = 0;
   let strength = breakBefore;
+  let guess = 1;
   for (;;) {
     const rest = trimRange(text, position, range.end);
     if (rest === undefined) return out;
     position = rest.start;
     while (next < cuts.length && (cuts[next] ?? 0) <= position) next += 1;
-    const restTokens = count(rest.start, rest.end);
-    if (restTokens <= limit) {
-      out.push({ ...rest, tokens: restTokens, breakBefore: strength });
-      return out;
-    }
     const measured = new Map<number, SplitPart | undefined>();
     const fits = (index: number): boolean => {
-      const part = trimRange(text, position, cuts[index] ?? range.end);
+      const part = trimRange(text, position, endOf(index));
       const tokens = part === undefined ? Number.POSITIVE_INFINITY : count(part.start, part.end);
       measured.set(
         index,
@@ -122,14 +122,28 @@ function splitAtCuts(
       );
       return measured.get(index) !== undefined;
     };
-    // lo: furthest cut known to fit (next - 1: none); hi: nearest cut known not to (cuts.length: the range end).
+    // lo: furthest candidate known to fit (next - 1: none); hi: nearest known not to (past the last: unknown).
+    // The search starts where the previous part ended in units: parts of one range are mostly alike in size.
     let lo = next - 1;
-    let hi = cuts.length;
-    for (let step = 1; lo + step < hi; step *= 2) {
-      if (fits(lo + step)) lo += step;
-      else {
-        hi = lo + step;
-        break;
+    let hi = cuts.length + 1;
+    const first = Math.min(lo + guess, cuts.length);
+    if (fits(first)) {
+      lo = first;
+      for (let step = 1; lo + step < hi; step *= 2) {
+        if (fits(lo + step)) lo += step;
+        else {
+          hi = lo + step;
+          break;
+        }
+      }
+    } else {
+      hi = first;
+      for (let step = 1; hi - step > lo; step *= 2) {
+        if (fits(hi - step)) {
+          lo = hi - step;
+          break;
+        }
+        hi -= step;
       }
     }
     while (hi - lo > 1) {
@@ -139,13 +153,16 @@ function splitAtCuts(
     }
     const part = measured.get(lo);
     if (part !== undefined) {
+      guess = Math.max(1, lo - next + 1);
       out.push(part);
-      position = cuts[lo] ?? range.end;
+      if (lo === cuts.length) return out;
+      position = endOf(lo);
     } else {
       // Even the first unit (one word) is too long: divide it more finely.
-      const unitEnd = cuts[next] ?? range.end;
+      const unitEnd = endOf(next);
       const unit = trimRange(text, position, unitEnd) ?? { start: position, end: unitEnd };
       out.push(...splitRange(text, unit, finer, limit, count, strength));
+      if (next === cuts.length) return out;
       position = unitEnd;
     }
     strength = level.strength;

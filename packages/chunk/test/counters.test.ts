@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AutoTokenizer } from '@huggingface/transformers';
 import { isWinnowError } from '@winnow/core';
 import { describe, expect, it } from 'vitest';
 import { createApproximateTokenCounter, createTransformersTokenCounter } from '../src/index.js';
-import { MODELS_DIR, miniLmCounter } from './helpers.js';
+import { CORPORA_DIR, MODELS_DIR, miniLmCounter } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -33,6 +34,26 @@ describe('createTransformersTokenCounter', () => {
     const counter = await miniLmCounter();
     expect(reference.items.length).toBeGreaterThan(0);
     for (const item of reference.items) expect(counter.count(item.text)).toBe(item.n_tokens_untruncated);
+  });
+
+  it('counts word by word exactly as the tokenizer counts the whole text', async () => {
+    const counter = await miniLmCounter();
+    const tokenizer = await AutoTokenizer.from_pretrained(join(MODELS_DIR, 'all-MiniLM-L6-v2'), {
+      local_files_only: true,
+    });
+    const whole = (text: string) => tokenizer.encode(text).length;
+    const tricky = [
+      'no\u00a0break and\u3000ideographic spaces',
+      'a\u0000nul, a\u200bzero-width space, a\ufeffBOM and \u0301 a lone accent',
+      `${'x'.repeat(150)} a word over WordPiece's 100 characters`,
+      '[MASK] [CLS]inside words[SEP] and emoji 👩‍👩‍👧 with tabs\tand\r\nline breaks',
+      '混合テキスト with 한국어 and Ελληνικά, café, naïve — «quotes»',
+    ];
+    const folder = join(CORPORA_DIR, 'markdown-versions', 'new');
+    const files = readdirSync(folder).filter((name) => name.endsWith('.md'));
+    expect(files.length).toBeGreaterThan(5);
+    const texts = [...tricky, ...files.map((name) => readFileSync(join(folder, name), 'utf8'))];
+    for (const text of texts) expect(counter.count(text)).toBe(whole(text));
   });
 
   it('loads from a path and shares one tokenizer per folder', async () => {
