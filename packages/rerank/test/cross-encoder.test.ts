@@ -57,6 +57,17 @@ describe('CrossEncoderReranker', () => {
     expect(reranker.numLabels).toBe(1);
   });
 
+  it('scores one pair per call on CPU unless told otherwise, so a pair scores the same in any company', async () => {
+    const onCpu = await CrossEncoderReranker.create({ model: CROSS_ENCODER, device: 'cpu' });
+    expect(onCpu.batchSize).toBe(1);
+    const [a, b] = [query219[0], query219[1]] as [(typeof query219)[0], (typeof query219)[0]];
+    const together = await onCpu.score(a.query, [a.passage, b.passage]);
+    const alone = await onCpu.score(a.query, [a.passage]);
+    await onCpu.close();
+    expect(together[0]).toBe(alone[0]);
+    expect(reranker.batchSize).toBe(4);
+  });
+
   it('scores by the sigmoid of the logit, in input order, and ranks the relevant passage first', async () => {
     const passages = query219.map((item) => item.passage);
     const scores = await reranker.score(query219[0]?.query ?? '', passages);
