@@ -17,17 +17,10 @@ import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { RunnablePassthrough, RunnableSequence } from '@langchain/core/runnables';
 import { ChatOpenAI } from '@langchain/openai';
+import { openPipeline } from '@winnow/assemble';
 import { parseConfig } from '@winnow/core';
-import { defaultLoaders, folderSource } from '@winnow/ingest';
+import { folderSource } from '@winnow/ingest';
 import { WinnowRetriever } from '@winnow/langchain';
-import {
-  createChunkerFromConfig,
-  createEmbedderFromConfig,
-  createIndexer,
-  createRerankerFromConfig,
-  createRetrieverFromConfig,
-  openStoreFromConfig,
-} from '@winnow/pipeline';
 
 const folder = resolve(process.argv[2] ?? fileURLToPath(new URL('.', import.meta.url)));
 const question = process.argv[3] ?? 'How do I run the reindex every week?';
@@ -41,20 +34,10 @@ const config = parseConfig({
   rerank: { provider: 'transformers', device: 'cpu', k: 3 },
   fusion: { method: 'rrf' },
 });
-const embedder = await createEmbedderFromConfig(config.embed);
-const reranker = await createRerankerFromConfig(config.rerank);
-const store = await openStoreFromConfig(config.store, embedder);
+const pipeline = await openPipeline(config);
 try {
-  const indexer = createIndexer({
-    loaders: defaultLoaders(),
-    chunker: await createChunkerFromConfig(config),
-    embedder,
-    store,
-  });
-  await indexer.run(folderSource(folder, config.ingest));
-  const retriever = new WinnowRetriever({
-    retriever: createRetrieverFromConfig(config, { embedder, store, reranker }),
-  });
+  await pipeline.indexer.run(folderSource(folder, config.ingest));
+  const retriever = new WinnowRetriever({ retriever: pipeline.retriever });
 
   // Each document keeps winnow's metadata: uri, heading path, and every stage's score.
   const formatSources = (documents: Document[]) =>
@@ -86,8 +69,6 @@ try {
     process.stdout.write('\n');
   }
 } finally {
-  await store.close();
-  await reranker?.close?.();
-  await embedder.close?.();
+  await pipeline.close();
   await rm(workDir, { recursive: true, force: true });
 }

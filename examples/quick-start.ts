@@ -10,16 +10,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openPipeline } from '@winnow/assemble';
 import { parseConfig } from '@winnow/core';
-import { defaultLoaders, folderSource } from '@winnow/ingest';
-import {
-  createChunkerFromConfig,
-  createEmbedderFromConfig,
-  createIndexer,
-  createRerankerFromConfig,
-  createRetrieverFromConfig,
-  openStoreFromConfig,
-} from '@winnow/pipeline';
+import { folderSource } from '@winnow/ingest';
 
 const NOTES: Record<string, string> = {
   'backups.md': `# Backups\n\nThe database is dumped every night at 01:00 with pg_dump and kept for 30 days.\n\n## Restoring\n\nRestore a dump with pg_restore into an empty database, then run the migrations.\n`,
@@ -46,21 +39,13 @@ const config = parseConfig({
   fusion: { method: 'rrf' },
 });
 
-const embedder = await createEmbedderFromConfig(config.embed);
-const reranker = await createRerankerFromConfig(config.rerank);
-const store = await openStoreFromConfig(config.store, embedder);
+// The embedder and the store open now; the chunker and the reranker load when first needed.
+const pipeline = await openPipeline(config);
 try {
-  const indexer = createIndexer({
-    loaders: defaultLoaders(),
-    chunker: await createChunkerFromConfig(config),
-    embedder,
-    store,
-  });
-  const report = await indexer.run(folderSource(folder, config.ingest));
+  const report = await pipeline.indexer.run(folderSource(folder, config.ingest));
   console.log(`indexed ${report.added.length} documents, ${report.chunks.written} chunks from ${folder}`);
 
-  const retriever = createRetrieverFromConfig(config, { embedder, store, reranker });
-  const result = await retriever.retrieve(question);
+  const result = await pipeline.retriever.retrieve(question);
   console.log(`\n${question}  (${result.recalled} recalled, ${result.timings.totalMs.toFixed(0)} ms)`);
   for (const [rank, candidate] of result.candidates.entries()) {
     const scores = Object.entries(candidate.scores)
@@ -71,8 +56,6 @@ try {
     console.log(`   ${candidate.chunk.text.replace(/\s+/g, ' ').slice(0, 160)}`);
   }
 } finally {
-  await store.close();
-  await reranker?.close?.();
-  await embedder.close?.();
+  await pipeline.close();
   await rm(workDir, { recursive: true, force: true });
 }

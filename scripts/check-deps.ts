@@ -1,7 +1,8 @@
 /**
- * Enforces the layering of workspace packages: core ← stages ← pipeline ← eval/langchain/cli.
- * A stage may depend only on core; no stage may depend on another stage (data flows one way through
- * the pipeline, which is the only package that composes them). Cycles inside sources are checked by dpdm.
+ * Enforces the layering of workspace packages: core ← stages ← pipeline ← assemble ← eval/langchain ← cli.
+ * A stage may depend only on core; no stage may depend on another stage. The pipeline composes contracts and depends
+ * on core alone; assemble is the one package that builds stages from configuration. Cycles inside sources are
+ * checked by dpdm.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +16,10 @@ const LAYER: Record<string, number> = {
   rerank: 1,
   prompt: 1,
   pipeline: 2,
-  eval: 3,
-  langchain: 3,
-  cli: 4,
+  assemble: 3,
+  eval: 4,
+  langchain: 4,
+  cli: 5,
 };
 
 const root = new URL('..', import.meta.url).pathname;
@@ -35,6 +37,12 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     continue;
   }
   const deps = { ...manifest.dependencies, ...manifest.devDependencies };
+  // The composition knows only the contracts: stages reach it through core's interfaces.
+  if (self === 'pipeline') {
+    for (const dep of Object.keys(manifest.dependencies ?? {}).filter((name) => name.startsWith('@winnow/'))) {
+      if (dep !== '@winnow/core') problems.push(`${manifest.name} must depend on @winnow/core alone, not ${dep}`);
+    }
+  }
   for (const dep of Object.keys(deps).filter((name) => name.startsWith('@winnow/'))) {
     const other = dep.replace('@winnow/', '');
     const otherLayer = LAYER[other];

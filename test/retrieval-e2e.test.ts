@@ -6,10 +6,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRerankerFromConfig } from '@winnow/assemble';
 import { isWinnowError, type Reranker } from '@winnow/core';
 import { type BeirDataset, beirSources, loadBeirDataset, parseBeirSource } from '@winnow/eval';
 import type { PgVectorStore } from '@winnow/pgvector';
-import { createIndexer, createRerankerFromConfig, createRetriever, type Retriever } from '@winnow/pipeline';
+import { createIndexer, createRetriever, type Retriever } from '@winnow/pipeline';
 import { createContextBuilder, createTiktokenCounter, OpenAIGenerator, streamAnswer } from '@winnow/prompt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Models, openModels, openStore } from './support/index-helpers.js';
@@ -46,7 +47,9 @@ beforeAll(async () => {
     dtype: 'q8',
     device: 'cpu',
     k: 5,
+    depth: 20,
     batchSize: 20,
+    cacheEntries: 0,
     timeoutMs: 60_000,
     maxRetries: 0,
   })) as Reranker;

@@ -8,15 +8,10 @@
  * WINNOW_COLLECTION names the collection (default winnow_example); --drop removes it at the end.
  */
 import { fileURLToPath } from 'node:url';
+import { openPipeline } from '@winnow/assemble';
 import { type Filter, parseConfig } from '@winnow/core';
-import { defaultLoaders, folderSource } from '@winnow/ingest';
-import {
-  createChunkerFromConfig,
-  createEmbedderFromConfig,
-  createIndexer,
-  createRetrieverFromConfig,
-  openStoreFromConfig,
-} from '@winnow/pipeline';
+import { folderSource } from '@winnow/ingest';
+import { PgVectorStore } from '@winnow/pgvector';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -40,17 +35,13 @@ const config = parseConfig({
   recall: { mode: 'hybrid', k: 20, efSearch: 100 },
 });
 
-const embedder = await createEmbedderFromConfig(config.embed);
-const store = await openStoreFromConfig(config.store, embedder);
+const pipeline = await openPipeline(config);
+// The built-in store is pgvector's, with its index status and drop beside the VectorStore contract.
+const { store } = pipeline;
+if (!(store instanceof PgVectorStore)) throw new Error('expected the built-in pgvector store');
 try {
-  const indexer = createIndexer({
-    loaders: defaultLoaders(),
-    chunker: await createChunkerFromConfig(config),
-    embedder,
-    store,
-  });
   // Incremental: a second run skips unchanged files; the advisory lock keeps concurrent runs apart.
-  const report = await indexer.run(folderSource(repoRoot, config.ingest));
+  const report = await pipeline.indexer.run(folderSource(repoRoot, config.ingest));
   const counts = await store.counts();
   const index = await store.indexStatus();
   console.log(
@@ -59,7 +50,7 @@ try {
       `${index.type} index ${index.exists ? 'built' : 'missing'}`,
   );
 
-  const retriever = createRetrieverFromConfig(config, { embedder, store });
+  const { retriever } = pipeline;
   // Filters run inside the SQL query (with pgvector's iterative index scans), not after it.
   const onlyCli: Filter = { field: 'documentId', op: 'eq', value: 'packages/cli/README.md' };
   for (const [label, filter] of [
@@ -79,6 +70,5 @@ try {
     console.log(`\ndropped collection ${config.store.collection}`);
   }
 } finally {
-  await store.close();
-  await embedder.close?.();
+  await pipeline.close();
 }

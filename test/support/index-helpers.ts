@@ -2,10 +2,11 @@
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createChunkerFromConfig, createEmbedderFromConfig } from '@winnow/assemble';
 import { type Chunker, type Embedder, parseConfig } from '@winnow/core';
 import { defaultLoaders, folderSource } from '@winnow/ingest';
 import { collectionTables, openPgVectorStore, type PgVectorStore } from '@winnow/pgvector';
-import { createChunkerFromConfig, createEmbedderFromConfig, createIndexer, type RunReport } from '@winnow/pipeline';
+import { createIndexer, type RunReport } from '@winnow/pipeline';
 
 export const MARKDOWN_VERSIONS = join(process.env.WINNOW_MODELS ?? '', '..', 'corpora', 'markdown-versions');
 

@@ -1,7 +1,13 @@
 import { resolve } from 'node:path';
 import { createChunker, createTransformersTokenCounter } from '@winnow/chunk';
 import type { Chunker, Embedder, PipelineConfig, Reranker, TokenCounter, VectorStore } from '@winnow/core';
-import { WinnowError } from '@winnow/core';
+import {
+  BUILTIN_EMBED_PROVIDERS,
+  BUILTIN_RERANK_PROVIDERS,
+  BUILTIN_STORE_DRIVERS,
+  parseConfig,
+  WinnowError,
+} from '@winnow/core';
 import { createTransformersEmbedder, OpenAICompatibleEmbedder } from '@winnow/embed';
 import { openPgVectorStore, type PgVectorStore } from '@winnow/pgvector';
 import {
@@ -12,10 +18,42 @@ import {
   type PackingContextBuilder,
 } from '@winnow/prompt';
 import { createCachedReranker, createCrossEncoderReranker, HttpReranker } from '@winnow/rerank';
-import { createRetriever, type Retriever } from './retriever.js';
+import type { BuildContext, ProviderRegistry } from './registry.js';
 
-/** Builds the configured embedder: local transformers.js, or an OpenAI-compatible endpoint. */
-export async function createEmbedderFromConfig(config: PipelineConfig['embed']): Promise<Embedder> {
+/** How a part is built: user providers come from `registry`; their factories get the whole config and baseDir. */
+export interface BuildOptions {
+  registry?: ProviderRegistry | undefined;
+  /** The whole configuration, for registered factories. Default: the defaults with this section. */
+  config?: PipelineConfig | undefined;
+  baseDir?: string | undefined;
+}
+
+const isBuiltin = (builtins: readonly string[], name: string) => builtins.includes(name);
+
+function buildContext(options: BuildOptions, section: Partial<PipelineConfig>): BuildContext {
+  return {
+    config: options.config ?? { ...parseConfig({}, '<defaults>'), ...section },
+    baseDir: options.baseDir ?? process.cwd(),
+  };
+}
+
+function registryOf(options: BuildOptions): ProviderRegistry {
+  if (options.registry) return options.registry;
+  // Without a registry only built-in names exist; the error lists them.
+  throw new WinnowError('E_CONFIG_INVALID', 'a provider name that is not built in needs a registry', {
+    hint: 'pass a ProviderRegistry with the name registered to openPipeline',
+  });
+}
+
+/** Builds the configured embedder: local transformers.js, an OpenAI-compatible endpoint, or a registered one. */
+export async function createEmbedderFromConfig(
+  config: PipelineConfig['embed'],
+  options: BuildOptions = {},
+): Promise<Embedder> {
+  if (!isBuiltin(BUILTIN_EMBED_PROVIDERS, config.provider)) {
+    const factory = (options.registry ?? registryOf(options)).embedderFactory(config.provider, 'embed.provider');
+    return factory(config, buildContext(options, { embed: config }));
+  }
   if (config.provider === 'openai') {
     if (!config.baseURL)
       throw new WinnowError('E_CONFIG_INVALID', 'provider openai needs a baseURL', { field: 'embed.baseURL' });
@@ -49,8 +87,16 @@ export async function createEmbedderFromConfig(config: PipelineConfig['embed']):
 }
 
 /** Builds the configured reranker, or undefined for provider 'none'; `cacheEntries` > 0 adds a score cache. */
-export async function createRerankerFromConfig(config: PipelineConfig['rerank']): Promise<Reranker | undefined> {
-  const reranker = await createUncachedReranker(config);
+export async function createRerankerFromConfig(
+  config: PipelineConfig['rerank'],
+  options: BuildOptions = {},
+): Promise<Reranker | undefined> {
+  const reranker = isBuiltin(BUILTIN_RERANK_PROVIDERS, config.provider)
+    ? await createUncachedReranker(config)
+    : await (options.registry ?? registryOf(options)).rerankerFactory(config.provider, 'rerank.provider')(
+        config,
+        buildContext(options, { rerank: config }),
+      );
   if (reranker === undefined || config.cacheEntries === 0) return reranker;
   return createCachedReranker(reranker, { maxEntries: config.cacheEntries });
 }
@@ -87,20 +133,42 @@ export async function createChunkerFromConfig(config: PipelineConfig): Promise<C
   try {
     tokenCounter = await createTransformersTokenCounter(config.embed.model, { setting: 'embed.model' });
   } catch (error) {
-    if (config.embed.provider !== 'openai') throw error;
+    // Remote and registered embedders may have no local tokenizer: the approximate counter stands in.
+    if (config.embed.provider === 'transformers') throw error;
   }
   return createChunker({ ...config.chunk, ...(tokenCounter === undefined ? {} : { tokenCounter }) });
 }
 
-/** Opens the configured store for this embedder; a relative PGlite path is taken from `baseDir`. */
+/**
+ * Opens the configured store for this embedder; a relative PGlite path is taken from `baseDir`. A registered
+ * `store.driver` is opened by its factory.
+ */
 export async function openStoreFromConfig(
+  config: PipelineConfig['store'],
+  embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
+  baseDir = process.cwd(),
+  options: { waitForLock?: boolean } & Omit<BuildOptions, 'baseDir'> = {},
+): Promise<VectorStore> {
+  if (!isBuiltin(BUILTIN_STORE_DRIVERS, config.driver)) {
+    const factory = (options.registry ?? registryOf(options)).storeFactory(config.driver, 'store.driver');
+    return factory(config, {
+      ...buildContext({ ...options, baseDir }, { store: config }),
+      embedder,
+      waitForLock: options.waitForLock ?? false,
+    });
+  }
+  return openPgVectorStoreFromConfig(config, embedder, baseDir, options);
+}
+
+/** The built-in store (PGlite or a PostgreSQL server), typed as the pgvector store it is. */
+export async function openPgVectorStoreFromConfig(
   config: PipelineConfig['store'],
   embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
   baseDir = process.cwd(),
   options: { waitForLock?: boolean } = {},
 ): Promise<PgVectorStore> {
   return openPgVectorStore({
-    driver: config.driver,
+    driver: config.driver as 'pglite' | 'postgres',
     ...(config.driver === 'postgres'
       ? { url: config.url ?? process.env.DATABASE_URL }
       : { path: resolve(baseDir, config.path) }),
@@ -118,31 +186,6 @@ export async function openStoreFromConfig(
     // Indexers load first and build the ANN index at the end of a run (see createIndexer).
     deferIndex: true,
     waitForLock: options.waitForLock ?? false,
-  });
-}
-
-export interface RetrieverComponents {
-  embedder: Embedder;
-  store: VectorStore;
-  reranker?: Reranker | undefined;
-}
-
-export function createRetrieverFromConfig(config: PipelineConfig, components: RetrieverComponents): Retriever {
-  return createRetriever({
-    embedder: components.embedder,
-    store: components.store,
-    ...(components.reranker === undefined ? {} : { reranker: components.reranker }),
-    recall: {
-      k: config.recall.k,
-      mode: config.recall.mode,
-      efSearch: config.recall.efSearch,
-      rrfK: config.recall.rrfK,
-      denseWeight: config.recall.denseWeight,
-      lexicalWeight: config.recall.lexicalWeight,
-      ...(config.recall.filter === undefined ? {} : { filter: config.recall.filter }),
-    },
-    rerank: { k: config.rerank.k, depth: config.rerank.depth, batchSize: config.rerank.batchSize },
-    fusion: config.fusion,
   });
 }
 

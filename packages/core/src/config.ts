@@ -11,13 +11,45 @@ import { parseFilter } from './filter.js';
  */
 const positiveInt = z.number().int().positive();
 
+/**
+ * Names a user registers providers and stages under (see @winnow/assemble's registry); a built-in name keeps its
+ * strict schema, any other name is checked against the registry when the pipeline is opened.
+ */
+const registeredName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, - and _ (at most 64), starting with a letter');
+/** Settings of a registered (user) provider or stage, passed to its factory as they are. */
+const registeredOptions = z.record(z.string(), z.unknown());
+
+export const BUILTIN_EMBED_PROVIDERS = ['transformers', 'openai'] as const;
+export const BUILTIN_RERANK_PROVIDERS = ['none', 'transformers', 'http'] as const;
+export const BUILTIN_STORE_DRIVERS = ['pglite', 'postgres'] as const;
+
+/** A provider name: one of the built-ins, or a name registered by the user. */
+function providerName<const T extends readonly [string, ...string[]]>(builtins: T) {
+  return z.union([z.enum(builtins), registeredName]);
+}
+
+/** `options` belong to registered providers only: built-in ones take their settings as the section's own fields. */
+function optionsOnlyWhenRegistered(key: string, builtins: readonly string[]) {
+  return (section: Record<string, unknown> & { options?: unknown }, ctx: z.RefinementCtx) => {
+    if (section.options !== undefined && builtins.includes(section[key] as string)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options'],
+        message: `options are for registered providers; built-in ${key} ${String(section[key])} takes its settings as fields`,
+      });
+    }
+  };
+}
+
 /** Candidates scored by stage 2 when `rerank.depth` is not set; chosen from eval/results/scifact (see there). */
 export const DEFAULT_RERANK_DEPTH = 50;
 
 export const storeConfigSchema = z
   .strictObject({
     /** `pglite` (embedded, a folder) or `postgres` (a server at `url`, default from DATABASE_URL). */
-    driver: z.enum(['pglite', 'postgres']).default('pglite'),
+    driver: providerName(BUILTIN_STORE_DRIVERS).default('pglite'),
     path: z.string().min(1).default('.winnow/db'),
     url: z.string().min(1).optional(),
     /** Table-name prefix, so several collections can share one database. */
@@ -36,7 +68,10 @@ export const storeConfigSchema = z
       .prefault({}),
     /** Store vectors as half precision: 'auto' does so above 2,000 dimensions (pgvector's HNSW limit for vector). */
     halfvec: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    /** Settings of a registered store (a `driver` name the user registered). */
+    options: registeredOptions.optional(),
   })
+  .superRefine(optionsOnlyWhenRegistered('driver', BUILTIN_STORE_DRIVERS))
   .prefault({});
 
 export const ingestConfigSchema = z
@@ -83,7 +118,7 @@ const http = {
 
 export const embedConfigSchema = z
   .strictObject({
-    provider: z.enum(['transformers', 'openai']).default('transformers'),
+    provider: providerName(BUILTIN_EMBED_PROVIDERS).default('transformers'),
     /** A hub id (`Xenova/all-MiniLM-L6-v2`), a folder name under WINNOW_MODELS, or a path. */
     model: z.string().min(1).default('all-MiniLM-L6-v2'),
     dtype: dtype.default('q8'),
@@ -95,7 +130,10 @@ export const embedConfigSchema = z
     /** Required for remote embedders that cannot report their size before the first call. */
     dimensions: positiveInt.optional(),
     ...http,
+    /** Settings of a registered embedder. */
+    options: registeredOptions.optional(),
   })
+  .superRefine(optionsOnlyWhenRegistered('provider', BUILTIN_EMBED_PROVIDERS))
   .prefault({});
 
 export const recallConfigSchema = z
@@ -106,6 +144,10 @@ export const recallConfigSchema = z
     rrfK: positiveInt.default(60),
     denseWeight: z.number().nonnegative().default(1),
     lexicalWeight: z.number().nonnegative().default(1),
+    /** Exact nearest neighbours by a full scan (no vector index): recall's ground truth, slow on large collections. */
+    exact: z.boolean().optional(),
+    /** Dense mode: diversify the k results by maximal marginal relevance over their embeddings. */
+    mmr: z.strictObject({ lambda: z.number().min(0).max(1), candidates: positiveInt.optional() }).optional(),
     filter: z
       .unknown()
       .optional()
@@ -124,7 +166,7 @@ export const recallConfigSchema = z
 export const rerankConfigSchema = z
   .strictObject({
     /** Stage 2 is on by default: a pretrained MS MARCO cross-encoder, fused with recall (see `fusion`). */
-    provider: z.enum(['none', 'transformers', 'http']).default('transformers'),
+    provider: providerName(BUILTIN_RERANK_PROVIDERS).default('transformers'),
     /** A folder under WINNOW_MODELS, a path, or a hub id (`Xenova/ms-marco-MiniLM-L-12-v2` online). */
     model: z.string().min(1).default('ms-marco-MiniLM-L-12-v2'),
     dtype: dtype.default('q8'),
@@ -136,8 +178,12 @@ export const rerankConfigSchema = z
      * recall order. Apart from `recall.k` so that recall can stay wide while stage 2 stays fast.
      */
     depth: positiveInt.default(DEFAULT_RERANK_DEPTH),
-    /** Pairs per model call (pairs are grouped by length, so batches carry little padding). */
-    batchSize: positiveInt.default(16),
+    /**
+     * Pairs per model call, grouped by length so batches carry little padding. Default: 1 on CPU, where batching
+     * measured no faster (eval/results/scifact) and an int8 pair's score then does not depend on its batch; 16 on
+     * a GPU.
+     */
+    batchSize: positiveInt.optional(),
     /** Longest (query, passage) pair in tokens; the passage is cut first. Default: the model's own limit. */
     maxTokens: positiveInt.optional(),
     /** onnxruntime intra-op threads. Default: one per physical core. */
@@ -145,7 +191,10 @@ export const rerankConfigSchema = z
     /** Rerank scores kept in memory for repeated queries, keyed by (model, query, passage hash); 0 turns it off. */
     cacheEntries: z.number().int().nonnegative().default(0),
     ...http,
+    /** Settings of a registered reranker. */
+    options: registeredOptions.optional(),
   })
+  .superRefine(optionsOnlyWhenRegistered('provider', BUILTIN_RERANK_PROVIDERS))
   .prefault({});
 
 /** How the final order is made from recall and rerank: see the pipeline package. */
@@ -156,6 +205,66 @@ export const fusionConfigSchema = z
     weight: z.number().min(0).max(1).default(0.5),
     rrfK: positiveInt.default(60),
     normalize: z.enum(['zscore', 'minmax']).default('zscore'),
+  })
+  .prefault({});
+
+/** Options of the built-in stages, strict; a registered stage's options go to its factory unchecked. */
+export const builtinStageOptionSchemas = {
+  dedupe: z.strictObject({ minOverlap: z.number().gt(0).max(1).optional() }),
+  /** Settings in `rerank` (model, depth, batchSize). */
+  rerank: z.strictObject({}),
+  /** Settings in `fusion`. */
+  fuse: z.strictObject({}),
+  mmr: z.strictObject({ lambda: z.number().min(0).max(1), depth: positiveInt.optional() }),
+  'metadata-boost': z.strictObject({
+    boosts: z
+      .array(
+        z.strictObject({
+          key: z.string().min(1),
+          equals: z
+            .union([
+              z.string(),
+              z.number(),
+              z.boolean(),
+              z.null(),
+              z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+            ])
+            .optional(),
+          add: z.number(),
+        }),
+      )
+      .min(1),
+  }),
+} as const;
+
+export const builtinQueryTransformOptionSchemas = {
+  /** Other phrasings from the configured generator, recalled and fused by reciprocal rank. */
+  'multi-query': z.strictObject({ queries: positiveInt.max(10).optional() }),
+} as const;
+
+function stepSchema(builtins: Record<string, z.ZodType>) {
+  return z.strictObject({ use: registeredName, options: registeredOptions.default({}) }).superRefine((step, ctx) => {
+    const schema = builtins[step.use];
+    if (!schema) return;
+    const parsed = schema.safeParse(step.options);
+    if (parsed.success) return;
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: ['options', ...issue.path.map(String)] });
+    }
+  });
+}
+
+export const stageSpecSchema = stepSchema(builtinStageOptionSchemas);
+export type StageSpec = z.output<typeof stageSpecSchema>;
+
+/**
+ * The retrieval composition. `stages` (default: dedupe, rerank when a reranker is configured, fuse) run in order
+ * after recall; `queryTransform` runs before it (off by default). Built-in names: see `builtinStageOptionSchemas`.
+ */
+export const retrievalConfigSchema = z
+  .strictObject({
+    stages: z.array(stageSpecSchema).min(1).optional(),
+    queryTransform: stepSchema(builtinQueryTransformOptionSchemas).optional(),
   })
   .prefault({});
 
@@ -196,6 +305,7 @@ export const pipelineConfigSchema = z.strictObject({
   recall: recallConfigSchema,
   rerank: rerankConfigSchema,
   fusion: fusionConfigSchema,
+  retrieval: retrievalConfigSchema,
   prompt: promptConfigSchema,
   generate: generateConfigSchema,
 });
@@ -267,7 +377,7 @@ export interface ConfigEnvironment {
  */
 export function applyEnvironment(config: PipelineConfig, env: ConfigEnvironment): PipelineConfig {
   const next: PipelineConfig = structuredClone(config);
-  if (env.DATABASE_URL) {
+  if (env.DATABASE_URL && (BUILTIN_STORE_DRIVERS as readonly string[]).includes(next.store.driver)) {
     next.store.driver = 'postgres';
     next.store.url = env.DATABASE_URL;
   }

@@ -63,20 +63,39 @@ export interface Reranker {
 export type DistanceMetric = 'cosine' | 'inner_product' | 'l2';
 export type RecallMode = 'dense' | 'lexical' | 'hybrid';
 
-export interface SearchRequest {
+/** Maximal marginal relevance over a dense top list: trades relevance for diversity. */
+export interface MmrOptions {
+  /** 1 = relevance only; lower values favour diversity. */
+  lambda: number;
+  /** Nearest neighbours fetched before MMR picks k of them. Default max(4k, 20). */
+  candidates?: number | undefined;
+}
+
+/**
+ * The recall settings, stated once: the config's `recall` section, the retriever's `recall` option and the store's
+ * search request all use this shape (the request adds the query's vector and text).
+ */
+export interface RecallSettings {
   mode: RecallMode;
   k: number;
-  /** Required for 'dense' and 'hybrid'. */
-  vector?: Float32Array;
-  /** Required for 'lexical' and 'hybrid'. */
-  text?: string;
-  filter?: Filter;
+  filter?: Filter | undefined;
   /** HNSW candidate list size for this query. */
-  efSearch?: number;
+  efSearch?: number | undefined;
   /** Reciprocal-rank fusion for 'hybrid'. */
-  rrfK?: number;
-  denseWeight?: number;
-  lexicalWeight?: number;
+  rrfK?: number | undefined;
+  denseWeight?: number | undefined;
+  lexicalWeight?: number | undefined;
+  /** Exact nearest neighbours by a full scan, bypassing the vector index (dense, hybrid): recall's ground truth. */
+  exact?: boolean | undefined;
+  /** Dense mode only: reorders the k results for diversity (pgvector computes it from the returned embeddings). */
+  mmr?: MmrOptions | undefined;
+}
+
+export interface SearchRequest extends RecallSettings {
+  /** Required for 'dense' and 'hybrid'. */
+  vector?: Float32Array | undefined;
+  /** Required for 'lexical' and 'hybrid'. */
+  text?: string | undefined;
 }
 
 export interface StoredDocumentWrite {

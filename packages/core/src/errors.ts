@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   E_RATE_LIMITED: 'A remote endpoint kept answering 429 after all retries',
   E_TIMEOUT: 'An operation took longer than its timeout',
   E_ABORTED: 'An operation was aborted by its AbortSignal',
+  E_CHUNK_FAILED: 'The chunker failed on a document',
+  E_EMBED_FAILED: 'The embedder failed on, or returned the wrong number of vectors for, a document',
+  E_RERANK_FAILED: 'The reranker failed or returned the wrong number of scores',
+  E_STAGE_FAILED: 'A retrieval stage (built-in or registered) failed',
   E_INTERNAL: 'A bug in winnow: please report it',
 } as const;
 

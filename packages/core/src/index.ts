@@ -9,5 +9,8 @@ export * from './ids.js';
 export * from './model-loading.js';
 export * from './model-runtime.js';
 export * from './models.js';
+export * from './rerank.js';
+export * from './retrieval.js';
 export * from './retry.js';
+export * from './sources.js';
 export * from './types.js';

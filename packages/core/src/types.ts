@@ -142,6 +142,8 @@ export interface StageTimings {
   dedupeMs?: number;
   rerankMs?: number;
   fuseMs?: number;
+  /** Every stage's time by stage name (the query transform's too), and what stages recorded themselves. */
+  stagesMs?: Record<string, number>;
   totalMs: number;
 }
 

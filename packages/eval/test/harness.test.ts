@@ -7,10 +7,10 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PipelineConfig, parseConfig } from '@winnow/core';
+import { fuseRankedLists } from '@winnow/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EvalResults,
-  fuseHybridLists,
   indexCorpus,
   loadBeirDataset,
   readQrels,
@@ -156,7 +156,13 @@ describe('runEvaluation on ADI', () => {
         for (const lexicalWeight of [0.5, 1, 2.5]) {
           const weights = { denseWeight: 1, lexicalWeight, rrfK: 60 };
           const hybrid = await store.search({ ...request, ...weights, mode: 'hybrid' });
-          const fused = fuseHybridLists(dense, lexical, { dense: 1, lexical: lexicalWeight }, 60, 20);
+          const fused = fuseRankedLists(
+            [
+              { candidates: dense, weight: 1 },
+              { candidates: lexical, weight: lexicalWeight },
+            ],
+            { rrfK: 60, k: 20 },
+          );
           expect(fused.map((c) => c.chunk.id)).toEqual(hybrid.map((c) => c.chunk.id));
           for (const [j, c] of fused.entries()) expect(c.scores.fused).toBeCloseTo(hybrid[j]?.scores.fused ?? -1, 12);
           compared += 1;

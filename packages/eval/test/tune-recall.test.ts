@@ -1,7 +1,7 @@
-/** Tuning hybrid recall's lexical weight: the fusion used while tuning, and how a weight is chosen. */
+/** Tuning hybrid recall's lexical weight: how a weight is chosen (the fusion itself is tested in the pipeline). */
 import type { Candidate } from '@winnow/core';
 import { describe, expect, it } from 'vitest';
-import { chooseLexicalWeight, fuseHybridLists } from '../src/index.js';
+import { chooseLexicalWeight } from '../src/index.js';
 
 function candidate(id: string): Candidate {
   return {
@@ -11,21 +11,6 @@ function candidate(id: string): Candidate {
   };
 }
 const list = (...ids: string[]) => ids.map(candidate);
-
-describe('fuseHybridLists', () => {
-  it('adds w / (rrfK + rank) from each list, keeps the best k, and breaks ties by chunk id', () => {
-    const fused = fuseHybridLists(list('a', 'b', 'c'), list('c', 'd'), { dense: 1, lexical: 1 }, 60, 3);
-    // c: 1/63 + 1/61; a: 1/61; d: 1/62; b: 1/62 (b and d tie: b first by id)
-    expect(fused.map((c) => c.chunk.id)).toEqual(['c', 'a', 'b']);
-    expect(fused[0]?.scores.fused).toBeCloseTo(1 / 63 + 1 / 61, 15);
-    expect(fused.map((c) => c.ranks.fused)).toEqual([1, 2, 3]);
-  });
-
-  it('follows the weights: a heavy lexical side puts its hits first', () => {
-    const fused = fuseHybridLists(list('a', 'b'), list('x', 'y'), { dense: 1, lexical: 3 }, 60, 4);
-    expect(fused.map((c) => c.chunk.id)).toEqual(['x', 'y', 'a', 'b']);
-  });
-});
 
 describe('chooseLexicalWeight', () => {
   const dense = [{ queryId: 'q', candidates: list('a', 'b') }];

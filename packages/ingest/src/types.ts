@@ -1,27 +1,12 @@
-import type { ErrorCode, ParsedDocument, SourceDocument } from '@winnow/core';
+import type { IngestFailure, ParsedDocument } from '@winnow/core';
 
-/** Why one document did not make it: always names the file (or record) and the reason. */
-export interface IngestFailure {
-  /** The document id when known, else the path or record position. */
-  id: string;
-  uri: string;
-  code: ErrorCode;
-  message: string;
-}
-
-/** A file or record a source found but cannot hand over (too large, unreadable, malformed). */
-export interface SourceRejection {
-  rejected: IngestFailure;
-}
-
-/** What a source yields: documents to load, and rejections to report without stopping. */
-export type SourceItem = SourceDocument | SourceRejection;
-
-/** An async iterable of documents; sources produce them lazily, one at a time. */
-export type DocumentSource = AsyncIterable<SourceItem>;
-
-export function isRejection(item: SourceItem): item is SourceRejection {
-  return 'rejected' in item;
-}
+// The source contract lives in core, so the indexer (which depends on core alone) reads the same types.
+export {
+  type DocumentSource,
+  type IngestFailure,
+  isRejection,
+  type SourceItem,
+  type SourceRejection,
+} from '@winnow/core';
 
 export type IngestResult = { ok: true; document: ParsedDocument } | { ok: false; failure: IngestFailure };

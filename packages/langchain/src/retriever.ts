@@ -1,8 +1,7 @@
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import type { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
-import type { Filter } from '@winnow/core';
-import type { Retriever } from '@winnow/pipeline';
+import type { Filter, Retriever } from '@winnow/core';
 import { candidateToDocument, type WinnowDocumentMetadata } from './metadata.js';
 
 export interface WinnowRetrieverInput extends BaseRetrieverInput {

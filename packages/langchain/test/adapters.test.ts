@@ -3,8 +3,8 @@
  * mapping between winnow candidates and LangChain documents, both ways.
  */
 import { Document } from '@langchain/core/documents';
+import { createEmbedderFromConfig, createRerankerFromConfig } from '@winnow/assemble';
 import type { Candidate, Embedder, Reranker } from '@winnow/core';
-import { createEmbedderFromConfig, createRerankerFromConfig } from '@winnow/pipeline';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIServer } from '../../../test/support/openai-server.js';
@@ -39,7 +39,9 @@ beforeAll(async () => {
     dtype: 'q8',
     device: 'cpu',
     k: 5,
+    depth: 50,
     batchSize: 16,
+    cacheEntries: 0,
     timeoutMs: 60_000,
     maxRetries: 0,
   });

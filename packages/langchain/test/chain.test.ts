@@ -11,17 +11,9 @@ import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { RunnablePassthrough, RunnableSequence } from '@langchain/core/runnables';
 import { ChatOpenAI } from '@langchain/openai';
-import { type Embedder, type PipelineConfig, parseConfig, type Reranker, type VectorStore } from '@winnow/core';
-import { defaultLoaders, folderSource } from '@winnow/ingest';
-import {
-  createChunkerFromConfig,
-  createEmbedderFromConfig,
-  createIndexer,
-  createRerankerFromConfig,
-  createRetrieverFromConfig,
-  openStoreFromConfig,
-  type Retriever,
-} from '@winnow/pipeline';
+import { type OpenedPipeline, openPipeline } from '@winnow/assemble';
+import { type PipelineConfig, parseConfig, type Retriever } from '@winnow/core';
+import { folderSource } from '@winnow/ingest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenAIServer, startOpenAIServer } from '../../../test/support/openai-server.js';
 import { documentToCandidate, WinnowRetriever } from '../src/index.js';
@@ -30,9 +22,7 @@ import { copyMarkdown } from './support/corpus.js';
 const QUESTION = 'How do I remove pnpm and its global packages?';
 let work: string;
 let config: PipelineConfig;
-let embedder: Embedder;
-let reranker: Reranker | undefined;
-let store: VectorStore & { close(): Promise<void> };
+let pipeline: OpenedPipeline;
 let retriever: Retriever;
 let server: OpenAIServer;
 
@@ -45,26 +35,16 @@ beforeAll(async () => {
     recall: { k: 20 },
     rerank: { provider: 'transformers', device: 'cpu', k: 3 },
   });
-  embedder = await createEmbedderFromConfig(config.embed);
-  reranker = await createRerankerFromConfig(config.rerank);
-  store = await openStoreFromConfig(config.store, embedder);
-  const indexer = createIndexer({
-    loaders: defaultLoaders(),
-    chunker: await createChunkerFromConfig(config),
-    embedder,
-    store,
-  });
-  const report = await indexer.run(folderSource(join(work, 'docs'), config.ingest));
+  pipeline = await openPipeline(config);
+  const report = await pipeline.indexer.run(folderSource(join(work, 'docs'), config.ingest));
   expect(report.added).toHaveLength(5);
-  retriever = createRetrieverFromConfig(config, { embedder, store, reranker });
+  retriever = pipeline.retriever;
   server = await startOpenAIServer();
 });
 
 afterAll(async () => {
   await server?.close();
-  await store?.close();
-  await reranker?.close?.();
-  await embedder?.close?.();
+  await pipeline?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -20,9 +20,9 @@ export interface OpenPgVectorStoreOptions {
   /**
    * A ready driver (the store leaves it open on close), or which built-in driver to create: 'postgres'
    * (at `url`, else DATABASE_URL) or 'pglite' (at `path`). Default: 'postgres' when `url` or `pool` is
-   * given, else 'pglite'.
+   * given, else 'pglite'. Any other name (core's config allows registered stores) fails with E_CONFIG_INVALID.
    */
-  driver?: SqlDriver | 'pglite' | 'postgres';
+  driver?: SqlDriver | string;
   /** PostgreSQL connection string. */
   url?: string;
   /** An existing node-postgres pool (left open on close). */

@@ -1,4 +1,4 @@
-import { type Candidate, type DistanceMetric, type SearchRequest, WinnowError } from '@winnow/core';
+import { type Candidate, type DistanceMetric, type MmrOptions, type SearchRequest, WinnowError } from '@winnow/core';
 import { maxMagnitude } from './chunk-row.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { compileFilter } from './filter-sql.js';
@@ -18,23 +18,9 @@ import {
 import { SqlParams } from './sql-params.js';
 import { formatVector, parseVector } from './vector-text.js';
 
-/** Maximal-marginal-relevance re-ranking of dense results, computed here from the returned embeddings. */
-export interface MmrOptions {
-  /** 1 = pure relevance, 0 = pure diversity. */
-  lambda: number;
-  /** Dense hits fetched to choose from. Default max(4·k, 20). */
-  candidates?: number;
-}
-
-export interface PgSearchRequest extends SearchRequest {
-  /** Only with mode 'dense': reorders the k results for diversity. */
-  mmr?: MmrOptions;
-  /**
-   * Exact nearest neighbours by a full scan, bypassing the vector index (dense and hybrid): the ground truth
-   * for recall measurements. Slow on large collections.
-   */
-  exact?: boolean;
-}
+/** MMR and exact search are part of core's SearchRequest, so the pipeline and the config reach them too. */
+export type { MmrOptions };
+export type PgSearchRequest = SearchRequest;
 
 export interface SearchContext {
   driver: SqlDriver;

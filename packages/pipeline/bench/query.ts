@@ -7,18 +7,16 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@winnow/core';
-import { beirSources, loadBeirDataset, parseBeirSource, percentile } from '@winnow/eval';
 import {
   createChunkerFromConfig,
   createContextBuilderFromConfig,
   createEmbedderFromConfig,
-  createIndexer,
   createRerankerFromConfig,
-  createRetriever,
   openStoreFromConfig,
-  type RetrieverOptions,
-} from '@winnow/pipeline';
+} from '@winnow/assemble';
+import { parseConfig } from '@winnow/core';
+import { beirSources, loadBeirDataset, parseBeirSource, percentile } from '@winnow/eval';
+import { createIndexer, createRetriever, type RetrieverOptions } from '@winnow/pipeline';
 
 const models = process.env.WINNOW_MODELS ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'models');
 const adi = join(models, '..', 'datasets', 'adi');

@@ -1,4 +1,4 @@
-import { type Candidate, textHash } from '@winnow/core';
+import { type Candidate, type CandidateStage, textHash } from '@winnow/core';
 
 /**
  * Collapses near-duplicates before the expensive stage: chunks with the same text (any document), and chunks of
@@ -24,4 +24,9 @@ export function collapseDuplicates(candidates: readonly Candidate[], minOverlap 
     kept.push(candidate);
   }
   return kept;
+}
+
+/** The dedupe stage: collapseDuplicates before the expensive stages. */
+export function dedupeStage(options: { minOverlap?: number } = {}): CandidateStage {
+  return { name: 'dedupe', run: async (_query, candidates) => collapseDuplicates(candidates, options.minOverlap) };
 }

@@ -1,4 +1,4 @@
-import type { Candidate, RecallMode } from '@winnow/core';
+import type { Candidate, CandidateStage, RecallMode, ScoreStage } from '@winnow/core';
 
 /** How the final order is made from the recall stage and the rerank stage. */
 export interface FusionOptions {
@@ -12,9 +12,14 @@ export interface FusionOptions {
 
 export const DEFAULT_FUSION: FusionOptions = { method: 'rerank', weight: 0.5, rrfK: 60, normalize: 'zscore' };
 
+/** The score field stage 1 fills for a recall mode: hybrid recall's score is the fused one. */
+export function recallStage(mode: RecallMode): ScoreStage {
+  return mode === 'hybrid' ? 'fused' : mode;
+}
+
 /** The score and rank that stage 1 gave a candidate, whatever the recall mode. */
 export function recallScore(candidate: Candidate, mode: RecallMode): { score: number; rank: number } {
-  const stage = mode === 'hybrid' ? 'fused' : mode;
+  const stage = recallStage(mode);
   return {
     score: candidate.scores[stage] ?? Number.NEGATIVE_INFINITY,
     rank: candidate.ranks[stage] ?? Number.POSITIVE_INFINITY,
@@ -42,7 +47,7 @@ function normalise(values: number[], how: FusionOptions['normalize']): number[] 
  */
 export function fuseStages(candidates: readonly Candidate[], mode: RecallMode, options: FusionOptions): Candidate[] {
   const scored = candidates.filter((c) => c.scores.rerank !== undefined);
-  if (scored.length === 0) return numberFinal(byRecall(candidates, mode), (c) => recallScore(c, mode).score);
+  if (scored.length === 0) return rankFinal(byRecall(candidates, mode), (c) => recallScore(c, mode).score);
   const unscored = byRecall(
     candidates.filter((c) => c.scores.rerank === undefined),
     mode,
@@ -52,7 +57,7 @@ export function fuseStages(candidates: readonly Candidate[], mode: RecallMode, o
     .map((candidate, index) => ({ candidate, final: finals[index] ?? Number.NEGATIVE_INFINITY }))
     .sort((a, b) => b.final - a.final || recallScore(a.candidate, mode).rank - recallScore(b.candidate, mode).rank);
   const final = new Map(order.map(({ candidate, final }) => [candidate, final]));
-  return numberFinal([...order.map((o) => o.candidate), ...unscored], (c) => final.get(c));
+  return rankFinal([...order.map((o) => o.candidate), ...unscored], (c) => final.get(c));
 }
 
 /** Final scores of reranked candidates, in their input order. */
@@ -64,7 +69,7 @@ function fusedScores(candidates: readonly Candidate[], mode: RecallMode, options
     return candidates.map((c, i) => {
       const rerankRank = c.ranks.rerank ?? candidates.length;
       const recallRank = Math.min(recall[i]?.rank ?? candidates.length, candidates.length);
-      return w / (options.rrfK + rerankRank) + (1 - w) / (options.rrfK + recallRank);
+      return reciprocalRank(w, options.rrfK, rerankRank) + reciprocalRank(1 - w, options.rrfK, recallRank);
     });
   }
   const recallN = normalise(
@@ -86,7 +91,11 @@ function byRecall(candidates: readonly Candidate[], mode: RecallMode): Candidate
     .map((entry) => entry.candidate);
 }
 
-function numberFinal(ordered: readonly Candidate[], finalOf: (c: Candidate) => number | undefined): Candidate[] {
+/**
+ * Numbers candidates in the given order (`ranks.final` 1..n) and sets `scores.final` where `finalOf` gives one.
+ * Stages that reorder after fusion (MMR, boosts) finish with it, so `ranks.final` is always the returned order.
+ */
+export function rankFinal(ordered: readonly Candidate[], finalOf: (c: Candidate) => number | undefined): Candidate[] {
   return ordered.map((candidate, i) => {
     const final = finalOf(candidate);
     return {
@@ -95,4 +104,53 @@ function numberFinal(ordered: readonly Candidate[], finalOf: (c: Candidate) => n
       ranks: { ...candidate.ranks, final: i + 1 },
     };
   });
+}
+
+/** The one weighted reciprocal-rank term, w / (rrfK + rank): every RRF in winnow (JS) adds these. */
+export function reciprocalRank(weight: number, rrfK: number, rank: number): number {
+  return weight / (rrfK + rank);
+}
+
+export interface RankedList {
+  /** Best first; a candidate's rank is its 1-based position. */
+  candidates: readonly Candidate[];
+  weight: number;
+}
+
+/**
+ * Weighted reciprocal-rank fusion of ranked lists, as the store's hybrid search computes it in SQL for a dense and a
+ * lexical list: Σ w / (rrfK + rank) over the lists a chunk is in, the best k, ties by chunk id. The fused score and
+ * rank go in `stage` (default 'fused'). Used to tune hybrid recall's weights without re-querying the store, and to
+ * merge the lists of several queries (multi-query expansion).
+ */
+export function fuseRankedLists(
+  lists: readonly RankedList[],
+  options: { rrfK: number; k: number; stage?: ScoreStage },
+): Candidate[] {
+  const stage = options.stage ?? 'fused';
+  const fused = new Map<string, { candidate: Candidate; score: number }>();
+  for (const list of lists) {
+    for (const [index, candidate] of list.candidates.entries()) {
+      const entry = fused.get(candidate.chunk.id) ?? { candidate, score: 0 };
+      entry.score += reciprocalRank(list.weight, options.rrfK, index + 1);
+      fused.set(candidate.chunk.id, entry);
+    }
+  }
+  return [...fused.values()]
+    .sort((a, b) => b.score - a.score || (a.candidate.chunk.id < b.candidate.chunk.id ? -1 : 1))
+    .slice(0, options.k)
+    .map(({ candidate, score }, index) => ({
+      ...candidate,
+      scores: { ...candidate.scores, [stage]: score },
+      ranks: { ...candidate.ranks, [stage]: index + 1 },
+    }));
+}
+
+/** The fusion stage: the final order from recall and rerank (see fuseStages); without rerank scores, recall order. */
+export function fuseStage(options: Partial<FusionOptions> = {}): CandidateStage {
+  const fusion: FusionOptions = { ...DEFAULT_FUSION, ...options };
+  return {
+    name: 'fuse',
+    run: async (_query, candidates, context) => fuseStages(candidates, context.recallMode, fusion),
+  };
 }

@@ -6,29 +6,30 @@ import {
   type EmbeddedChunk,
   type Embedder,
   type ErrorCode,
+  type IngestFailure,
   isAbortError,
-  type Loader,
+  isRejection,
+  type LoaderLookup,
   type ParsedDocument,
   type SourceDocument,
-  type StoredDocumentWrite,
+  type SourceItem,
   throwIfAborted,
   toWinnowError,
   type VectorStore,
   WinnowError,
 } from '@winnow/core';
-import { type IngestFailure, isRejection, LoaderRegistry, type SourceItem } from '@winnow/ingest';
 
-export type { SourceItem } from '@winnow/ingest';
+export type { SourceItem } from '@winnow/core';
 
 /** A document that could not be indexed, with the reason; its previously indexed version is kept. */
 export type SourceFailure = IngestFailure;
 
+/** Parses any source document (e.g. one BEIR record format). */
+export type LoadFunction = (source: SourceDocument, options?: CallOptions) => Promise<ParsedDocument>;
+
 export interface IndexerOptions {
-  /** Loaders chosen by media type (e.g. `defaultLoaders()`), or one function that parses any source. */
-  loaders:
-    | LoaderRegistry
-    | readonly Loader[]
-    | ((source: SourceDocument, options?: CallOptions) => Promise<ParsedDocument>);
+  /** Loaders chosen by media type (e.g. ingest's `defaultLoaders()`), or one function that parses any source. */
+  loaders: LoaderLookup | LoadFunction;
   chunker: Chunker;
   embedder: Embedder;
   store: VectorStore;
@@ -60,18 +61,22 @@ export interface RunReport {
 }
 
 export interface IndexRunOptions extends CallOptions {
-  /** Delete stored documents that the source no longer has (a reindex). Default true. */
+  /**
+   * Delete stored documents that the source no longer has. Default false: a run over part of a collection (one
+   * file, one folder) adds and updates only. Set it when the source is the whole collection (`winnow reindex`).
+   */
   deleteMissing?: boolean;
   /** When another run holds the lock: wait for it (true) or fail with E_LOCKED (false, default). */
   waitForLock?: boolean;
 }
 
 export interface Indexer {
-  /** Brings the store in line with the source: adds, replaces, deletes; skips unchanged documents. */
+  /** Brings the store in line with the source: adds and replaces (deletes with `deleteMissing`); skips unchanged. */
   run(sources: AsyncIterable<SourceItem> | Iterable<SourceItem>, options?: IndexRunOptions): Promise<RunReport>;
 }
 
-interface Pending {
+/** A document loaded and chunked, waiting for its embeddings. */
+interface Prepared {
   source: SourceDocument;
   kind: 'added' | 'changed';
   parsed: ParsedDocument;
@@ -80,218 +85,259 @@ interface Pending {
 
 export const REINDEX_LOCK = 'winnow-reindex';
 
+/** What one run has done so far: the report, plus the bookkeeping progress events read. */
+interface RunState {
+  report: RunReport;
+  seen: Set<string>;
+  started: number;
+  signal: AbortSignal | undefined;
+}
+
 /**
- * Incremental, crash-safe indexing. Each document is written in its own transaction with all its chunks, and a
- * document's content hash is stored with it, so a run killed at any point leaves every document either at its old
- * or its new version; the next run sees the unfinished ones as changed and converges. Deletions happen only after
- * the whole source was read, so a failed walk never deletes anything. A document that fails to load, chunk or embed
- * keeps its previously indexed version.
+ * Incremental, crash-safe indexing, in named parts: `plan` (skip what is unchanged), `prepare` (load and chunk one
+ * document), `embedBatch` (reuse stored embeddings by chunk hash, embed the rest), `write` (one transaction per
+ * document), `deleteMissing` (opt-in) and the report. A run killed at any point leaves every document at its old or
+ * its new version; the next run converges. Deletions happen only after the whole source was read, so a failed walk
+ * never deletes anything. A document that fails to load, chunk or embed keeps its previously indexed version and is
+ * reported with the failing stage's code (E_PARSE, E_CHUNK_FAILED, E_EMBED_FAILED, E_DB_QUERY, …).
  */
 export function createIndexer(options: IndexerOptions): Indexer {
   const batchChunks = options.embedBatchChunks ?? 256;
-  const load =
-    typeof options.loaders === 'function'
-      ? options.loaders
-      : loaderByMediaType(
-          options.loaders instanceof LoaderRegistry ? options.loaders : new LoaderRegistry(options.loaders),
-        );
+  const load = typeof options.loaders === 'function' ? options.loaders : loaderByMediaType(options.loaders);
 
-  async function run(sources: AsyncIterable<SourceItem> | Iterable<SourceItem>, runOptions: IndexRunOptions = {}) {
-    const body = () => runUnlocked(sources, runOptions);
-    if (options.store.withLock) {
-      return options.store.withLock(REINDEX_LOCK, body, { wait: runOptions.waitForLock ?? false });
+  function progress(state: RunState, phase: IndexProgress['phase'], current?: string) {
+    if (!options.onProgress) return;
+    const { report } = state;
+    const elapsedMs = performance.now() - state.started;
+    options.onProgress({
+      phase,
+      documents: {
+        seen: state.seen.size,
+        written: report.added.length + report.changed.length,
+        unchanged: report.unchanged,
+        failed: report.failures.length,
+      },
+      chunks: report.chunks.written,
+      tokens: report.tokens,
+      elapsedMs,
+      tokensPerSecond: elapsedMs > 0 ? (report.tokens * 1000) / elapsedMs : 0,
+      ...(current === undefined ? {} : { current }),
+    });
+  }
+
+  /** Records a document's failure under the code of the stage that failed; an abort ends the run. */
+  function fail(state: RunState, source: { id: string; uri: string }, error: unknown, stageCode: ErrorCode) {
+    if (isAbortError(error)) throw error;
+    const e = toWinnowError(error, stageCode, { file: source.uri });
+    state.report.failures.push({ id: source.id, uri: source.uri, code: e.code, message: e.message });
+  }
+
+  /** Times `step` into one of the report's durations. */
+  async function timed<T>(state: RunState, key: keyof RunReport['durationsMs'], step: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    try {
+      return await step();
+    } finally {
+      state.report.durationsMs[key] += performance.now() - t;
     }
-    return body();
+  }
+
+  /**
+   * Loads and chunks one document, or records why it could not be (and returns undefined). This is the per-document
+   * unit of work: a per-document time budget would wrap it (with its own signal).
+   */
+  async function prepare(state: RunState, source: SourceDocument, kind: Prepared['kind']) {
+    const { signal } = state;
+    let parsed: ParsedDocument;
+    try {
+      parsed = await timed(state, 'load', () => load(source, { signal }));
+    } catch (error) {
+      fail(state, source, error, 'E_PARSE');
+      return undefined;
+    }
+    try {
+      const chunks = await timed(state, 'chunk', () => options.chunker.chunk(parsed, { signal }));
+      return { source, kind, parsed, chunks } satisfies Prepared;
+    } catch (error) {
+      fail(state, source, error, 'E_CHUNK_FAILED');
+      return undefined;
+    }
+  }
+
+  /**
+   * Vectors for every chunk of the batch by chunk hash: stored ones reused, the rest embedded in one call. An
+   * embedder that throws, or answers with the wrong number of vectors, is retried document by document, so only the
+   * documents it fails on are reported (E_EMBED_FAILED); returns the documents that have all their vectors.
+   */
+  async function embedBatch(
+    state: RunState,
+    batch: Prepared[],
+  ): Promise<{ ready: Prepared[]; vectors: Map<string, Float32Array> }> {
+    const { report, signal } = state;
+    const all = batch.flatMap((p) => p.chunks);
+    const vectors = await options.store.embeddingsByHash([...new Set(all.map((c) => c.hash))], { signal });
+    const reused = all.filter((c) => vectors.has(c.hash)).length;
+    const toEmbed = new Map<string, string>();
+    for (const chunk of all) if (!vectors.has(chunk.hash)) toEmbed.set(chunk.hash, chunk.embedText ?? chunk.text);
+    if (toEmbed.size > 0) {
+      const hashes = [...toEmbed.keys()];
+      try {
+        const result = await options.embedder.embed([...toEmbed.values()], { inputType: 'document', signal });
+        if (result.vectors.length !== hashes.length) {
+          throw new WinnowError(
+            'E_EMBED_FAILED',
+            `the embedder returned ${result.vectors.length} vectors for ${hashes.length} texts`,
+            { setting: options.embedder.modelId },
+          );
+        }
+        for (const [i, hash] of hashes.entries()) vectors.set(hash, result.vectors[i] as Float32Array);
+        report.tokens += result.tokens ?? 0;
+        report.chunks.embedded += hashes.length;
+      } catch (error) {
+        if (isAbortError(error)) throw error;
+        if (batch.length === 1) {
+          for (const p of batch) fail(state, p.source, error, 'E_EMBED_FAILED');
+          return { ready: [], vectors };
+        }
+        // One bad text must not sink the batch: embed document by document to find the culprits.
+        const ready: Prepared[] = [];
+        for (const p of batch) {
+          const one = await embedBatch(state, [p]);
+          ready.push(...one.ready);
+          for (const [hash, vector] of one.vectors) vectors.set(hash, vector);
+        }
+        return { ready, vectors };
+      }
+    }
+    report.chunks.reused += reused;
+    return { ready: batch, vectors };
+  }
+
+  /** Writes each document with all its chunks in its own transaction. */
+  async function write(state: RunState, ready: Prepared[], vectors: Map<string, Float32Array>) {
+    const { report, signal } = state;
+    for (const p of ready) {
+      const chunks: EmbeddedChunk[] = p.chunks.map((chunk) => {
+        const embedding = vectors.get(chunk.hash);
+        if (!embedding)
+          throw new WinnowError('E_INTERNAL', `no embedding for chunk ${chunk.id}`, { file: p.source.uri });
+        return { ...chunk, embedding };
+      });
+      try {
+        await options.store.replaceDocuments([{ document: toRecord(p), chunks }], { signal });
+        report[p.kind].push(p.source.id);
+        report.chunks.written += chunks.length;
+      } catch (error) {
+        fail(state, p.source, error, 'E_DB_QUERY');
+      }
+    }
+  }
+
+  async function flush(state: RunState, batch: Prepared[]) {
+    if (batch.length === 0) return;
+    const { ready, vectors } = await timed(state, 'embed', () => embedBatch(state, batch));
+    await timed(state, 'store', () => write(state, ready, vectors));
+    progress(state, 'write');
+  }
+
+  /** Removes stored documents the source did not yield (only after it was read to the end). */
+  async function deleteMissing(state: RunState, stored: ReadonlyMap<string, string>) {
+    const missing = [...stored.keys()].filter((id) => !state.seen.has(id));
+    if (missing.length > 0) {
+      await timed(state, 'delete', () => options.store.deleteDocuments(missing, { signal: state.signal }));
+      state.report.deleted.push(...missing);
+    }
+    progress(state, 'delete');
   }
 
   async function runUnlocked(
     sources: AsyncIterable<SourceItem> | Iterable<SourceItem>,
-    { signal, deleteMissing = true }: IndexRunOptions,
+    runOptions: IndexRunOptions,
   ): Promise<RunReport> {
-    const started = performance.now();
-    const report: RunReport = {
-      added: [],
-      changed: [],
-      deleted: [],
-      unchanged: 0,
-      failures: [],
-      chunks: { written: 0, embedded: 0, reused: 0 },
-      tokens: 0,
-      durationsMs: { load: 0, chunk: 0, embed: 0, store: 0, delete: 0, total: 0 },
+    const state: RunState = {
+      report: emptyReport(),
+      seen: new Set(),
+      started: performance.now(),
+      signal: runOptions.signal,
     };
-    const stored = new Map((await options.store.listDocuments({ signal })).map((d) => [d.id, d.contentHash]));
-    const seen = new Set<string>();
-    let pending: Pending[] = [];
+    const { report } = state;
+    // plan: what is stored, by content hash
+    const stored = new Map(
+      (await options.store.listDocuments({ signal: state.signal })).map((d) => [d.id, d.contentHash]),
+    );
+    let pending: Prepared[] = [];
     let pendingChunks = 0;
-
-    const progress = (phase: IndexProgress['phase'], current?: string) => {
-      if (!options.onProgress) return;
-      const elapsedMs = performance.now() - started;
-      options.onProgress({
-        phase,
-        documents: {
-          seen: seen.size,
-          written: report.added.length + report.changed.length,
-          unchanged: report.unchanged,
-          failed: report.failures.length,
-        },
-        chunks: report.chunks.written,
-        tokens: report.tokens,
-        elapsedMs,
-        tokensPerSecond: elapsedMs > 0 ? (report.tokens * 1000) / elapsedMs : 0,
-        ...(current === undefined ? {} : { current }),
-      });
-    };
-    const fail = (source: { id: string; uri: string }, error: unknown, fallback: ErrorCode) => {
-      if (isAbortError(error)) throw error;
-      const e = toWinnowError(error, fallback, { file: source.uri });
-      report.failures.push({ id: source.id, uri: source.uri, code: e.code, message: e.message });
-    };
-
-    const flush = async () => {
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      pendingChunks = 0;
-      await writeBatch(batch, report, signal, fail);
-      progress('write');
-    };
-
     for await (const item of sources) {
-      throwIfAborted(signal, 'indexing');
+      throwIfAborted(state.signal, 'indexing');
       if (isRejection(item)) {
-        seen.add(item.rejected.id);
+        state.seen.add(item.rejected.id);
         report.failures.push(item.rejected);
         continue;
       }
-      if (seen.has(item.id)) {
-        fail(item, new WinnowError('E_DATASET_INVALID', `duplicate document id ${item.id}`), 'E_DATASET_INVALID');
+      if (state.seen.has(item.id)) {
+        fail(
+          state,
+          item,
+          new WinnowError('E_DATASET_INVALID', `duplicate document id ${item.id}`),
+          'E_DATASET_INVALID',
+        );
         continue;
       }
-      seen.add(item.id);
+      state.seen.add(item.id);
       const previous = stored.get(item.id);
       if (previous === item.contentHash) {
         report.unchanged++;
         continue;
       }
-      let t = performance.now();
-      let parsed: ParsedDocument;
-      try {
-        parsed = await load(item, { signal });
-      } catch (error) {
-        fail(item, error, 'E_PARSE');
-        continue;
-      } finally {
-        report.durationsMs.load += performance.now() - t;
+      const prepared = await prepare(state, item, previous === undefined ? 'added' : 'changed');
+      if (!prepared) continue;
+      pending.push(prepared);
+      pendingChunks += prepared.chunks.length;
+      progress(state, 'scan', item.id);
+      if (pendingChunks >= batchChunks) {
+        await flush(state, pending);
+        pending = [];
+        pendingChunks = 0;
       }
-      t = performance.now();
-      let chunks: Chunk[];
-      try {
-        chunks = await options.chunker.chunk(parsed, { signal });
-      } catch (error) {
-        fail(item, error, 'E_INTERNAL');
-        continue;
-      } finally {
-        report.durationsMs.chunk += performance.now() - t;
-      }
-      pending.push({ source: item, kind: previous === undefined ? 'added' : 'changed', parsed, chunks });
-      pendingChunks += chunks.length;
-      progress('scan', item.id);
-      if (pendingChunks >= batchChunks) await flush();
     }
-    await flush();
+    await flush(state, pending);
     if (report.chunks.written > 0 && options.store.buildIndex) {
-      const t = performance.now();
-      await options.store.buildIndex();
-      report.durationsMs.store += performance.now() - t;
+      await timed(state, 'store', async () => options.store.buildIndex?.());
     }
-
-    if (deleteMissing) {
-      const missing = [...stored.keys()].filter((id) => !seen.has(id));
-      if (missing.length > 0) {
-        const t = performance.now();
-        await options.store.deleteDocuments(missing, { signal });
-        report.durationsMs.delete += performance.now() - t;
-        report.deleted.push(...missing);
-      }
-      progress('delete');
-    }
-    report.durationsMs.total = performance.now() - started;
+    if (runOptions.deleteMissing === true) await deleteMissing(state, stored);
+    report.durationsMs.total = performance.now() - state.started;
     for (const key of Object.keys(report.durationsMs) as (keyof RunReport['durationsMs'])[]) {
       report.durationsMs[key] = Math.round(report.durationsMs[key]);
     }
-    progress('done');
+    progress(state, 'done');
     return report;
   }
 
-  /** Embeds what is not stored yet (one call across documents), then writes each document in its own transaction. */
-  async function writeBatch(
-    batch: Pending[],
-    report: RunReport,
-    signal: AbortSignal | undefined,
-    fail: (source: { id: string; uri: string }, error: unknown, fallback: ErrorCode) => void,
-  ) {
-    const all = batch.flatMap((p) => p.chunks);
-    let t = performance.now();
-    const reusable = await options.store.embeddingsByHash([...new Set(all.map((c) => c.hash))], { signal });
-    const toEmbed = new Map<string, string>();
-    for (const chunk of all) {
-      if (!reusable.has(chunk.hash)) toEmbed.set(chunk.hash, chunk.embedText ?? chunk.text);
-    }
-    const vectors = new Map(reusable);
-    if (toEmbed.size > 0) {
-      const hashes = [...toEmbed.keys()];
-      try {
-        const result = await options.embedder.embed([...toEmbed.values()], { inputType: 'document', signal });
-        hashes.forEach((hash, i) => {
-          const vector = result.vectors[i];
-          if (vector) vectors.set(hash, vector);
-        });
-        report.tokens += result.tokens ?? 0;
-        report.chunks.embedded += hashes.length;
-      } catch (error) {
-        // One bad text must not sink the batch: retry document by document to find the culprit.
-        if (isAbortError(error) || batch.length === 1) {
-          for (const p of batch) fail(p.source, error, 'E_INTERNAL');
-          return;
-        }
-        report.durationsMs.embed += performance.now() - t;
-        for (const p of batch) await writeBatch([p], report, signal, fail);
-        return;
+  return {
+    run(sources, runOptions = {}) {
+      const body = () => runUnlocked(sources, runOptions);
+      if (options.store.withLock) {
+        return options.store.withLock(REINDEX_LOCK, body, { wait: runOptions.waitForLock ?? false });
       }
-    }
-    report.chunks.reused += all.filter((c) => reusable.has(c.hash)).length;
-    report.durationsMs.embed += performance.now() - t;
-
-    t = performance.now();
-    const writes: StoredDocumentWrite[] = [];
-    for (const p of batch) {
-      const chunks: EmbeddedChunk[] = [];
-      for (const chunk of p.chunks) {
-        const embedding = vectors.get(chunk.hash);
-        if (!embedding)
-          throw new WinnowError('E_INTERNAL', `no embedding for chunk ${chunk.id}`, { file: p.source.uri });
-        chunks.push({ ...chunk, embedding });
-      }
-      writes.push({ document: toRecord(p), chunks });
-    }
-    for (const write of writes) {
-      try {
-        await options.store.replaceDocuments([write], { signal });
-        const p = batch.find((b) => b.source.id === write.document.id);
-        if (p) report[p.kind === 'added' ? 'added' : 'changed'].push(p.source.id);
-        report.chunks.written += write.chunks.length;
-      } catch (error) {
-        fail({ id: write.document.id, uri: write.document.uri }, error, 'E_DB_QUERY');
-      }
-    }
-    report.durationsMs.store += performance.now() - t;
-  }
-
-  return { run };
+      return body();
+    },
+  };
 }
 
-function toRecord(p: Pending): DocumentRecord {
+function emptyReport(): RunReport {
+  return {
+    added: [],
+    changed: [],
+    deleted: [],
+    unchanged: 0,
+    failures: [],
+    chunks: { written: 0, embedded: 0, reused: 0 },
+    tokens: 0,
+    durationsMs: { load: 0, chunk: 0, embed: 0, store: 0, delete: 0, total: 0 },
+  };
+}
+
+function toRecord(p: Prepared): DocumentRecord {
   const title = p.parsed.title;
   return {
     id: p.source.id,
@@ -302,13 +348,13 @@ function toRecord(p: Pending): DocumentRecord {
   };
 }
 
-function loaderByMediaType(registry: LoaderRegistry) {
-  return async (source: SourceDocument, options?: CallOptions): Promise<ParsedDocument> => {
-    const loader = registry.get(source.mediaType);
+function loaderByMediaType(loaders: LoaderLookup): LoadFunction {
+  return async (source, options) => {
+    const loader = loaders.get(source.mediaType);
     if (!loader) {
       throw new WinnowError('E_UNSUPPORTED_TYPE', `no loader for media type ${source.mediaType}`, {
         file: source.uri,
-        hint: `supported: ${registry.mediaTypes.join(', ')}`,
+        hint: `supported: ${loaders.mediaTypes.join(', ')}`,
       });
     }
     return loader.load(source, options);

@@ -1,88 +1,115 @@
 import {
-  type CallOptions,
   type Candidate,
+  type CandidateStage,
   type Embedder,
-  type Filter,
+  isAbortError,
   parseFilter,
+  type QueryTransform,
   type RecallMode,
+  type RecallSettings,
   type Reranker,
-  type RetrievalResult,
+  type Retriever,
+  type StageContext,
   type StageTimings,
   throwIfAborted,
   type VectorStore,
   WinnowError,
 } from '@winnow/core';
-import { collapseDuplicates } from './dedupe.js';
-import { DEFAULT_FUSION, type FusionOptions, fuseStages } from './fusion.js';
+import { dedupeStage } from './dedupe.js';
+import { type FusionOptions, fuseRankedLists, fuseStage, recallStage } from './fusion.js';
+import { type RerankOptions, rerankStage } from './rerank-stage.js';
 
-export interface RecallOptions {
-  /** Candidates recalled by stage 1. Default 50. */
-  k?: number;
-  mode?: RecallMode;
-  efSearch?: number;
-  filter?: Filter;
-  rrfK?: number;
-  denseWeight?: number;
-  lexicalWeight?: number;
-}
+export type { RetrieveOptions, Retriever } from '@winnow/core';
 
-export interface RerankOptions {
-  /** Candidates kept after stage 2. Default 5. */
-  k?: number;
-  /** Candidates (best recalled first) that stage 2 scores; the rest follow them in recall order. Default: all. */
-  depth?: number;
-  /** Passages per reranker call. Default 16. */
-  batchSize?: number;
-}
+/** Recall settings (core's one shape); mode and k have defaults here. */
+export type RecallOptions = Partial<RecallSettings>;
 
 export interface RetrieverOptions {
   embedder?: Embedder;
   store: VectorStore;
-  reranker?: Reranker;
   recall?: RecallOptions;
+  /** Runs before recall, e.g. multi-query expansion. Default none. */
+  queryTransform?: QueryTransform;
+  /** The stages after recall, in order. Default `defaultStages(...)` from the options below. */
+  stages?: readonly CandidateStage[];
+  /** Results kept after the last stage. Default `rerank.k`, else 5. */
+  k?: number;
+  /** For the default stages: the reranker (no rerank stage without one). */
+  reranker?: Reranker;
   rerank?: RerankOptions;
   fusion?: Partial<FusionOptions>;
-  /** Collapse near-duplicate chunks before reranking. Default true. */
+  /** For the default stages: collapse near-duplicate chunks before reranking. Default true. */
   dedupe?: boolean;
 }
 
-export interface RetrieveOptions extends CallOptions {
-  /** Overrides the configured filter for this query. */
-  filter?: Filter;
-  /** Overrides the number of results kept. */
-  k?: number;
+/** Today's order: dedupe → rerank (with a reranker) → fuse. */
+export function defaultStages(
+  options: Pick<RetrieverOptions, 'reranker' | 'rerank' | 'fusion' | 'dedupe'> = {},
+): CandidateStage[] {
+  return [
+    ...(options.dedupe === false ? [] : [dedupeStage()]),
+    ...(options.reranker ? [rerankStage(options.reranker, options.rerank)] : []),
+    fuseStage(options.fusion),
+  ];
 }
 
-export interface Retriever {
-  retrieve(query: string, options?: RetrieveOptions): Promise<RetrievalResult>;
-}
+// The built-in stages' times also go to the named fields that reports and the eval harness read.
+const NAMED_TIMINGS: Record<string, 'dedupeMs' | 'rerankMs' | 'fuseMs'> = {
+  dedupe: 'dedupeMs',
+  rerank: 'rerankMs',
+  fuse: 'fuseMs',
+};
 
 const since = (start: number) => Math.round((performance.now() - start) * 1000) / 1000;
 
 /**
- * Two-stage retrieval: stage 1 recalls `recall.k` candidates from the store (dense, lexical or hybrid), stage 2
- * reranks them with a cross-encoder and keeps `rerank.k`. Every candidate keeps each stage's score and rank.
- * Without a reranker, the recall order is final and `rerank.k` results are returned.
+ * Retrieval as recall plus an ordered list of stages: an optional query transform, stage 1 recalls `recall.k`
+ * candidates from the store (dense, lexical or hybrid), then each stage takes the candidates and returns candidates
+ * (default: dedupe, rerank, fuse). Every candidate keeps each stage's score and rank; every stage is timed.
  */
 export function createRetriever(options: RetrieverOptions): Retriever {
-  const mode = options.recall?.mode ?? (options.embedder ? 'hybrid' : 'lexical');
+  const mode: RecallMode = options.recall?.mode ?? (options.embedder ? 'hybrid' : 'lexical');
   if (mode !== 'lexical' && !options.embedder) {
     throw new WinnowError('E_CONFIG_INVALID', `recall mode '${mode}' needs an embedder`, { field: 'recall.mode' });
   }
   const recallK = options.recall?.k ?? 50;
-  const keep = options.rerank?.k ?? 5;
-  const batchSize = options.rerank?.batchSize ?? 16;
-  const depth = options.rerank?.depth ?? Number.POSITIVE_INFINITY;
-  const fusion: FusionOptions = { ...DEFAULT_FUSION, ...options.fusion };
+  const keep = options.k ?? options.rerank?.k ?? 5;
+  if (!(recallK > 0) || !(keep > 0)) {
+    throw new WinnowError('E_CONFIG_INVALID', 'recall.k and rerank.k must be positive', {
+      field: !(recallK > 0) ? 'recall.k' : 'rerank.k',
+    });
+  }
+  const stages = options.stages ?? defaultStages(options);
+  const names = stages.map((s) => s.name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) {
+    throw new WinnowError('E_CONFIG_INVALID', `two stages are named ${twice}: timings need distinct names`, {
+      field: 'retrieval.stages',
+    });
+  }
   const configuredFilter =
     options.recall?.filter === undefined ? undefined : parseFilter(options.recall.filter, 'recall.filter');
-  if (!(recallK > 0) || !(keep > 0) || !(batchSize > 0) || !(depth > 0)) {
-    throw new WinnowError(
-      'E_CONFIG_INVALID',
-      'recall.k, rerank.k, rerank.depth and rerank.batchSize must be positive',
-      {
-        field: 'recall.k',
-      },
+  const settings: RecallSettings = { ...options.recall, mode, k: recallK };
+
+  /** Stage 1 for one or several queries; several lists are fused by reciprocal rank into one. */
+  async function recall(queries: string[], search: RecallSettings, timings: StageTimings, signal?: AbortSignal) {
+    let vectors: (Float32Array | undefined)[] = [];
+    if (mode !== 'lexical' && options.embedder) {
+      const t = performance.now();
+      vectors = (await options.embedder.embed(queries, { inputType: 'query', signal })).vectors;
+      timings.embedMs = since(t);
+    }
+    throwIfAborted(signal, 'retrieval');
+    const t = performance.now();
+    const lists: Candidate[][] = [];
+    for (const [i, text] of queries.entries()) {
+      lists.push(await options.store.search({ ...search, vector: vectors[i], text }, { signal }));
+    }
+    timings.recallMs = since(t);
+    if (lists.length === 1) return lists[0] as Candidate[];
+    return fuseRankedLists(
+      lists.map((candidates) => ({ candidates, weight: 1 })),
+      { rrfK: search.rrfK ?? 60, k: recallK, stage: recallStage(mode) },
     );
   }
 
@@ -93,85 +120,59 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const text = query.trim();
       if (text.length === 0) throw new WinnowError('E_EMPTY_QUERY', 'the query is empty', { field: 'query' });
       const filter = callOptions.filter === undefined ? configuredFilter : parseFilter(callOptions.filter, 'filter');
-      const timings: StageTimings = { totalMs: 0 };
+      const stagesMs: Record<string, number> = {};
+      const timings: StageTimings = { totalMs: 0, stagesMs };
       throwIfAborted(signal, 'retrieval');
 
-      let vector: Float32Array | undefined;
-      if (mode !== 'lexical' && options.embedder) {
+      let queries = [text];
+      if (options.queryTransform) {
         const t = performance.now();
-        const batch = await options.embedder.embed([text], { inputType: 'query', signal });
-        vector = batch.vectors[0];
-        timings.embedMs = since(t);
+        const transformed = await runStep(options.queryTransform.name, () =>
+          (options.queryTransform as QueryTransform).transform(text, { signal }),
+        );
+        queries = transformed.length > 0 ? transformed : [text];
+        stagesMs[options.queryTransform.name] = since(t);
+        throwIfAborted(signal, 'retrieval');
       }
-      throwIfAborted(signal, 'retrieval');
 
-      let t = performance.now();
-      const recalled = await options.store.search(
-        {
-          mode,
-          k: recallK,
-          vector,
-          text,
-          filter,
-          efSearch: options.recall?.efSearch,
-          rrfK: options.recall?.rrfK,
-          denseWeight: options.recall?.denseWeight,
-          lexicalWeight: options.recall?.lexicalWeight,
+      const recalled = await recall(queries, { ...settings, filter }, timings, signal);
+      const context: StageContext = {
+        recallMode: mode,
+        ...(signal === undefined ? {} : { signal }),
+        recordTiming: (name, ms) => {
+          stagesMs[name] = ms;
         },
-        { signal },
-      );
-      timings.recallMs = since(t);
-
+      };
       let candidates: Candidate[] = recalled;
-      if (options.dedupe !== false) {
-        t = performance.now();
-        candidates = collapseDuplicates(candidates);
-        timings.dedupeMs = since(t);
+      for (const stage of stages) {
+        throwIfAborted(signal, 'retrieval');
+        const t = performance.now();
+        candidates = await runStep(stage.name, () => stage.run(text, candidates, context));
+        const ms = since(t);
+        stagesMs[stage.name] = ms;
+        const named = NAMED_TIMINGS[stage.name];
+        if (named) timings[named] = ms;
       }
-
-      // Only the best `depth` recalled candidates are scored; fusion puts the others below them in recall order,
-      // so a shallow stage 2 reorders the top but never drops what recall found.
-      if (options.reranker && candidates.length > 0) {
-        t = performance.now();
-        const scored = await rerankAll(options.reranker, text, candidates.slice(0, depth), batchSize, signal);
-        candidates = [...scored, ...candidates.slice(depth)];
-        timings.rerankMs = since(t);
-      }
-
-      t = performance.now();
-      const final = fuseStages(candidates, mode, fusion).slice(0, callOptions.k ?? keep);
-      timings.fuseMs = since(t);
+      const final = candidates.slice(0, callOptions.k ?? keep);
       timings.totalMs = since(started);
       return { query, candidates: final, recalled: recalled.length, timings };
     },
   };
 }
 
-/** Scores every candidate in batches (abort checked between batches) and sets rerank scores and ranks. */
-async function rerankAll(
-  reranker: Reranker,
-  query: string,
-  candidates: Candidate[],
-  batchSize: number,
-  signal: AbortSignal | undefined,
-): Promise<Candidate[]> {
-  const scores: number[] = [];
-  for (let start = 0; start < candidates.length; start += batchSize) {
-    throwIfAborted(signal, 'reranking');
-    const passages = candidates.slice(start, start + batchSize).map((c) => c.chunk.text);
-    const batch = await reranker.score(query, passages, { signal });
-    if (batch.length !== passages.length) {
-      throw new WinnowError('E_INTERNAL', `reranker returned ${batch.length} scores for ${passages.length} passages`, {
-        setting: reranker.modelId,
-      });
-    }
-    scores.push(...batch);
+/** Runs a stage; a failure that is not already a WinnowError (or an abort) is reported as E_STAGE_FAILED naming it. */
+async function runStep<T>(name: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof WinnowError || isAbortError(error)) throw error;
+    throw new WinnowError(
+      'E_STAGE_FAILED',
+      `stage ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        setting: `stage ${name}`,
+        cause: error,
+      },
+    );
   }
-  const order = scores.map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score || a.index - b.index);
-  const rank = new Map(order.map((entry, i) => [entry.index, i + 1]));
-  return candidates.map((c, i) => ({
-    ...c,
-    scores: { ...c.scores, rerank: scores[i] },
-    ranks: { ...c.ranks, rerank: rank.get(i) },
-  }));
 }

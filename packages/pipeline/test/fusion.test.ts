@@ -1,6 +1,6 @@
 import type { Candidate } from '@winnow/core';
 import { describe, expect, it } from 'vitest';
-import { collapseDuplicates, fuseStages } from '../src/index.js';
+import { collapseDuplicates, fuseRankedLists, fuseStages, reciprocalRank } from '../src/index.js';
 
 function candidate(id: string, recall: number, rerank?: number, span: [number, number] = [0, 10], doc = id): Candidate {
   return {
@@ -123,5 +123,40 @@ describe('collapseDuplicates', () => {
     const light = candidate('w3', 0.7, undefined, [90, 190], 'doc');
     const elsewhere = candidate('w4', 0.6, undefined, [0, 100], 'doc2');
     expect(ids(collapseDuplicates([first, heavy, light, elsewhere]))).toEqual(['w1', 'w3', 'w4']);
+  });
+});
+
+describe('fuseRankedLists', () => {
+  const list = (...names: string[]) => names.map((name) => candidate(name, 0));
+
+  it('adds w / (rrfK + rank) from each list, keeps the best k, and breaks ties by chunk id', () => {
+    const fused = fuseRankedLists(
+      [
+        { candidates: list('a', 'b', 'c'), weight: 1 },
+        { candidates: list('c', 'd'), weight: 1 },
+      ],
+      { rrfK: 60, k: 3 },
+    );
+    // c: 1/63 + 1/61; a: 1/61; d: 1/62; b: 1/62 (b and d tie: b first by id)
+    expect(ids(fused)).toEqual(['c', 'a', 'b']);
+    expect(fused[0]?.scores.fused).toBeCloseTo(1 / 63 + 1 / 61, 15);
+    expect(fused.map((c) => c.ranks.fused)).toEqual([1, 2, 3]);
+  });
+
+  it('follows the weights, and writes the stage asked for', () => {
+    const fused = fuseRankedLists(
+      [
+        { candidates: list('a', 'b'), weight: 1 },
+        { candidates: list('x', 'y'), weight: 3 },
+      ],
+      { rrfK: 60, k: 4, stage: 'lexical' },
+    );
+    expect(ids(fused)).toEqual(['x', 'y', 'a', 'b']);
+    expect(fused[0]?.scores.lexical).toBeCloseTo(3 / 61, 15);
+    expect(fused[0]?.scores.fused).toBeUndefined();
+  });
+
+  it('is the same term fuseStages adds for rrf', () => {
+    expect(reciprocalRank(0.3, 60, 2)).toBeCloseTo(0.3 / 62, 15);
   });
 });

@@ -1,7 +1,7 @@
-import { createContextBuilderFromConfig, createGeneratorFromConfig } from '@winnow/pipeline';
+import { createContextBuilderFromConfig } from '@winnow/assemble';
 import { streamAnswer } from '@winnow/prompt';
 import { bold, type Output } from '../output.js';
-import { openRetrieval } from './open.js';
+import { openConfiguredPipeline } from './open.js';
 import { describeCandidate } from './query-command.js';
 
 export interface AskCommandOptions {
@@ -16,10 +16,10 @@ export const NO_GENERATOR_HINT =
 
 /** `winnow ask "<question>"`: retrieves, streams the answer, then lists the cited sources. */
 export async function runAsk(question: string, options: AskCommandOptions, out: Output): Promise<number> {
-  const opened = await openRetrieval(options.config);
+  const opened = await openConfiguredPipeline(options.config);
   try {
     const result = await opened.retriever.retrieve(question);
-    const generator = createGeneratorFromConfig(opened.config);
+    const generator = opened.generator();
     if (!generator) {
       if (out.json) {
         out.result(

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
+import { createEmbedderFromConfig, createGeneratorFromConfig, createRerankerFromConfig } from '@winnow/assemble';
 import { isWinnowError, type PipelineConfig, resolveModel } from '@winnow/core';
 import { createPgDriver, createPgliteDriver } from '@winnow/pgvector';
-import { createEmbedderFromConfig, createGeneratorFromConfig, createRerankerFromConfig } from '@winnow/pipeline';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { loadSettings } from '../settings.js';

@@ -7,6 +7,7 @@ import {
   loadReferenceFigures,
   matchReferenceFigures,
   runEvaluation,
+  validateEvalNames,
   writeEvalOutputs,
 } from '@winnow/eval';
 import { EXIT } from '../exit-codes.js';
@@ -103,17 +104,16 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
     configurations.push({ name: config.name ?? basename(file, extname(file)), config });
   }
   const names = configurations.map((c) => c.name);
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate)
-    throw new WinnowError('E_CONFIG_INVALID', `two configurations are named ${duplicate}`, { field: 'name' });
-  for (const name of options.untuned ?? []) {
-    const configuration = configurations.find((c) => c.name === name);
-    if (!configuration) {
-      throw new WinnowError('E_CONFIG_INVALID', `no configuration is named ${name} (have: ${names.join(', ')})`, {
-        field: '--untuned',
-      });
-    }
-    configuration.tune = false;
+  // Every name is checked before the dataset is read or anything indexed.
+  validateEvalNames({
+    configurations,
+    split: options.split,
+    ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
+    ...(options.untuned === undefined ? {} : { untuned: options.untuned }),
+    ...(options.tuneSplit === undefined ? {} : { tuneSplit: options.tuneSplit }),
+  });
+  for (const configuration of configurations) {
+    if (options.untuned?.includes(configuration.name)) configuration.tune = false;
   }
   let unusedReferences: string[] = [];
   if (options.references !== undefined) {

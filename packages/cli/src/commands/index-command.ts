@@ -1,14 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { openPipeline } from '@winnow/assemble';
 import { WinnowError } from '@winnow/core';
-import { defaultLoaders, fileSource, folderSource } from '@winnow/ingest';
-import {
-  createChunkerFromConfig,
-  createEmbedderFromConfig,
-  createIndexer,
-  openStoreFromConfig,
-  type RunReport,
-} from '@winnow/pipeline';
+import { fileSource, folderSource } from '@winnow/ingest';
+import type { RunReport } from '@winnow/pipeline';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { loadSettings } from '../settings.js';
@@ -38,34 +33,31 @@ export async function runIndex(
     throw new WinnowError('E_FILE_NOT_FOUND', 'does not exist', { file: root, cause: error });
   }
   const started = Date.now();
-  const embedder = await createEmbedderFromConfig(config.embed);
-  const store = await openStoreFromConfig(config.store, embedder, baseDir, { waitForLock: options.wait ?? false });
+  let bar: ReturnType<Output['progress']> | undefined;
+  const pipeline = await openPipeline(config, {
+    baseDir,
+    waitForLock: options.wait ?? false,
+    onProgress: (p) =>
+      bar?.update(
+        p.documents.seen,
+        undefined,
+        `docs | ${p.chunks} chunks | ${Math.round(p.tokensPerSecond)} tokens/s | ${p.documents.failed} failed`,
+      ),
+  });
   try {
-    const chunker = await createChunkerFromConfig(config);
-    const bar = out.progress(mode);
-    const indexer = createIndexer({
-      loaders: defaultLoaders({ pdfPasswords: config.ingest.pdfPasswords }),
-      chunker,
-      embedder,
-      store,
-      onProgress: (p) =>
-        bar.update(
-          p.documents.seen,
-          undefined,
-          `docs | ${p.chunks} chunks | ${Math.round(p.tokensPerSecond)} tokens/s | ${p.documents.failed} failed`,
-        ),
-    });
+    bar = out.progress(mode);
     const source = isFile ? fileSource(root, config.ingest) : folderSource(root, config.ingest);
     let report: RunReport;
     try {
-      report = await indexer.run(source, {
+      report = await pipeline.indexer.run(source, {
+        // Only `reindex` of a folder removes what the tree no longer has; the library never deletes unless asked.
         deleteMissing: mode === 'reindex' && !isFile,
         waitForLock: options.wait ?? false,
       });
     } finally {
-      bar.stop();
+      bar?.stop();
     }
-    const counts = await store.counts();
+    const counts = await pipeline.store.counts();
     const summary = {
       command: mode,
       root,
@@ -89,7 +81,6 @@ export async function runIndex(
     }
     return report.failures.length > 0 ? EXIT.partial : EXIT.ok;
   } finally {
-    await store.close();
-    await embedder.close?.();
+    await pipeline.close();
   }
 }

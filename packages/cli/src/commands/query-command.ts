@@ -1,6 +1,6 @@
 import type { Candidate } from '@winnow/core';
 import { bold, dim, type Output } from '../output.js';
-import { type OpenedRetrieval, openRetrieval } from './open.js';
+import { openConfiguredPipeline } from './open.js';
 
 export interface QueryCommandOptions {
   config?: string;
@@ -25,7 +25,7 @@ export function describeCandidate(c: Candidate, index: number): string {
 
 /** `winnow query "<text>"`: ranked chunks with every stage's score, heading path, page and uri. */
 export async function runQuery(text: string, options: QueryCommandOptions, out: Output): Promise<number> {
-  const opened: OpenedRetrieval = await openRetrieval(options.config);
+  const opened = await openConfiguredPipeline(options.config);
   try {
     const k = options.k === undefined ? undefined : Number.parseInt(options.k, 10);
     const result = await opened.retriever.retrieve(text, k === undefined || Number.isNaN(k) ? {} : { k });

@@ -1,13 +1,7 @@
 import { join } from 'node:path';
+import { openPipeline, type ProviderRegistry } from '@winnow/assemble';
 import { type Embedder, type PipelineConfig, sha256Hex, type VectorStore } from '@winnow/core';
-import {
-  createChunkerFromConfig,
-  createEmbedderFromConfig,
-  createIndexer,
-  type IndexProgress,
-  openStoreFromConfig,
-  type RunReport,
-} from '@winnow/pipeline';
+import type { IndexProgress, RunReport } from '@winnow/pipeline';
 import type { BeirDataset } from '../io/beir.js';
 import { beirSources, parseBeirSource } from './corpus.js';
 
@@ -28,6 +22,8 @@ export interface IndexedCorpus {
   embedder: Embedder;
   store: VectorStore;
   report: RunReport;
+  /** Closes the store and the embedder. */
+  close(): Promise<void>;
 }
 
 export interface IndexCorpusOptions {
@@ -37,6 +33,8 @@ export interface IndexCorpusOptions {
   databaseUrl?: string | undefined;
   onProgress?: (event: IndexProgress) => void;
   signal?: AbortSignal;
+  /** User providers named in the configuration. */
+  registry?: ProviderRegistry | undefined;
 }
 
 /**
@@ -51,7 +49,6 @@ export async function indexCorpus(
   options: IndexCorpusOptions,
 ): Promise<IndexedCorpus> {
   const key = indexKey(config);
-  const embedder = await createEmbedderFromConfig(config.embed);
   const storeConfig: PipelineConfig['store'] = options.databaseUrl
     ? {
         ...config.store,
@@ -63,21 +60,23 @@ export async function indexCorpus(
           .slice(0, 40),
       }
     : { ...config.store, driver: 'pglite', path: join(options.cacheDir, `${datasetName}-${key}`) };
-  const store = await openStoreFromConfig(storeConfig, embedder);
-  const chunker = await createChunkerFromConfig(config);
-  const indexer = createIndexer({
-    loaders: parseBeirSource,
-    chunker,
-    embedder,
-    store,
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-  });
-  const report = await indexer.run(
-    beirSources(dataset, options.signal === undefined ? {} : { signal: options.signal }),
+  const pipeline = await openPipeline(
+    { ...config, store: storeConfig },
     {
-      waitForLock: true,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      loaders: parseBeirSource,
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     },
   );
-  return { key, embedder, store, report };
+  try {
+    const report = await pipeline.indexer.run(
+      beirSources(dataset, options.signal === undefined ? {} : { signal: options.signal }),
+      // The corpus is the whole collection: records it no longer has are removed.
+      { waitForLock: true, deleteMissing: true, ...(options.signal === undefined ? {} : { signal: options.signal }) },
+    );
+    return { key, embedder: pipeline.embedder, store: pipeline.store, report, close: () => pipeline.close() };
+  } catch (error) {
+    await pipeline.close();
+    throw error;
+  }
 }

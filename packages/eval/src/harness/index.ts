@@ -15,7 +15,6 @@ export * from './run.js';
 export {
   chooseLexicalWeight,
   DEFAULT_LEXICAL_WEIGHTS,
-  fuseHybridLists,
   type RecallLists,
   type RecallTuningResult,
 } from './tune-recall.js';

@@ -1,19 +1,21 @@
 import { basename, join } from 'node:path';
-import { type Candidate, type PipelineConfig, type Reranker, sha256Hex, throwIfAborted } from '@winnow/core';
+import { createRerankerFromConfig, createRetrieverFromConfig, type ProviderRegistry } from '@winnow/assemble';
 import {
-  createRerankerFromConfig,
-  createRetrieverFromConfig,
-  type FusionOptions,
-  fuseStages,
-  type IndexProgress,
-} from '@winnow/pipeline';
+  type Candidate,
+  type PipelineConfig,
+  type Reranker,
+  sha256Hex,
+  throwIfAborted,
+  WinnowError,
+} from '@winnow/core';
+import { type FusionOptions, fuseStages, type IndexProgress } from '@winnow/pipeline';
 import { chunkHitsFromCandidates, documentRunFromChunkHits } from '../chunk-hits.js';
 import { evaluateRun } from '../evaluate.js';
 import { type BeirDataset, loadBeirDataset } from '../io/beir.js';
 import { bootstrapCi, type ConfidenceInterval } from '../stats/bootstrap.js';
 import { type Comparison, compareEvaluations } from '../stats/compare.js';
 import type { Evaluation, Run } from '../types.js';
-import { type IndexedCorpus, indexCorpus } from './index-cache.js';
+import { type IndexedCorpus, indexCorpus, indexKey } from './index-cache.js';
 import { type LatencySummary, summarise } from './latency.js';
 import { compareWithReferences, type ReferenceComparison, type ReferenceFigure } from './references.js';
 import { type CachedReranker, cachedReranker } from './rerank-cache.js';
@@ -87,6 +89,8 @@ export interface HarnessOptions {
   maxQueries?: number;
   onProgress?: (event: HarnessProgress) => void;
   signal?: AbortSignal;
+  /** User providers and stages named in the configurations. */
+  registry?: ProviderRegistry;
 }
 
 export interface TuningResult {
@@ -153,9 +157,12 @@ interface QueryOutcome {
  */
 export async function runEvaluation(options: HarnessOptions): Promise<EvalResults> {
   const split = options.split ?? 'test';
-  if (options.tune && options.tune.split === split) {
-    throw new Error(`tuning split and reported split are both '${split}': tune on another split (e.g. train)`);
-  }
+  const baseline = validateEvalNames({
+    configurations: options.configurations,
+    split,
+    ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
+    ...(options.tune === undefined ? {} : { tuneSplit: options.tune.split }),
+  });
   const signal = options.signal;
   const dataset = await loadBeirDataset(options.dataset, { split, ...(signal ? { signal } : {}) });
   const name = basename(options.dataset.replace(/\/+$/, ''));
@@ -167,42 +174,50 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
   try {
     for (const { name: configName, config: original, references, tune } of options.configurations) {
       throwIfAborted(signal, 'evaluation');
-      let config = original;
-      const indexed = await ensureIndex(indexes, dataset, name, config, options, configName);
-      const rerankKey = JSON.stringify(config.rerank);
+      const indexed = await ensureIndex(indexes, { dataset, datasetName: name, config: original, configName, options });
+      const rerankKey = JSON.stringify(original.rerank);
       if (!rerankers.has(rerankKey)) {
-        const reranker = await createRerankerFromConfig(config.rerank);
+        const reranker = await createRerankerFromConfig(original.rerank, {
+          registry: options.registry,
+          config: original,
+        });
         const cacheFile = join(options.cacheDir, `${name}-rerank-${sha256Hex(rerankKey).slice(0, 12)}.tsv`);
         rerankers.set(
           rerankKey,
           reranker && options.rerankCache ? await cachedReranker(reranker, cacheFile) : reranker,
         );
       }
-      const reranker = rerankers.get(rerankKey);
+      const run: ConfigurationRun = {
+        name: configName,
+        config: original,
+        indexed,
+        reranker: rerankers.get(rerankKey),
+        options,
+      };
 
       let tuning: TuningResult | undefined;
       let recallTuning: RecallTuningResult | undefined;
       if (options.tune && tuneSet && tune !== false) {
-        if (config.recall.mode === 'hybrid') {
-          recallTuning = await tuneHybridRecall(tuneSet, config, indexed, options.tune, options, configName);
-          config = { ...config, recall: { ...config.recall, lexicalWeight: recallTuning.lexicalWeight } };
+        if (run.config.recall.mode === 'hybrid') {
+          recallTuning = await tuneHybridRecall(run, tuneSet, options.tune);
+          run.config = { ...run.config, recall: { ...run.config.recall, lexicalWeight: recallTuning.lexicalWeight } };
         }
-        if (reranker) {
-          tuning = await tuneFusion(tuneSet, config, indexed, reranker, options.tune, options, configName);
-          config = { ...config, fusion: tuning.chosen };
+        if (run.reranker) {
+          tuning = await tuneFusion(run, tuneSet, options.tune);
+          run.config = { ...run.config, fusion: tuning.chosen };
         }
       }
-      const cache = (reranker as Partial<CachedReranker> | undefined)?.pairs;
+      const cache = (run.reranker as Partial<CachedReranker> | undefined)?.pairs;
       const before = { ...(cache ?? { computed: 0, cached: 0 }) };
-      const outcomes = await runQueries(dataset, config, indexed, reranker, options, 'query', configName);
-      const run = toRun(outcomes);
-      const evaluation = evaluateRun(run, dataset.qrels, measures);
+      const outcomes = await runQueries(run, { dataset, phase: 'query' });
+      const documentRun = toRun(outcomes);
+      const evaluation = evaluateRun(documentRun, dataset.qrels, measures);
       const result = summariseConfiguration({
         name: configName,
-        config,
+        config: run.config,
         indexKey: indexed.key,
         evaluation,
-        run,
+        run: documentRun,
         timings: outcomes.map((o) => o.timings),
         index: indexSummary(indexed),
         ...(tuning === undefined ? {} : { tuning }),
@@ -215,12 +230,8 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
     }
   } finally {
     for (const reranker of rerankers.values()) await reranker?.close?.();
-    for (const { store, embedder } of indexes.values()) {
-      await store.close();
-      await embedder.close?.();
-    }
+    for (const indexed of indexes.values()) await indexed.close();
   }
-  const baseline = options.baseline ?? results[0]?.name ?? '';
   compareWithBaseline(results, baseline, measures);
   return {
     dataset: name,
@@ -234,21 +245,97 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
   };
 }
 
+/** What `validateEvalNames` checks: every name a run refers to. */
+export interface EvalNames {
+  configurations: readonly Pick<EvalConfiguration, 'name'>[];
+  /** Default: the first configuration. */
+  baseline?: string;
+  /** Configurations evaluated as written (`--untuned`). */
+  untuned?: readonly string[];
+  split: string;
+  tuneSplit?: string;
+}
+
+const SPLIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * Checks every name before anything is indexed, so a typo costs milliseconds, not an indexing run: configuration
+ * names (present, distinct), the baseline and `--untuned` names (configurations of this run), the split names (safe
+ * file names, tuning apart from the reported split). Returns the baseline's name. Errors name the bad name and the
+ * valid ones (E_CONFIG_INVALID).
+ */
+export function validateEvalNames(names: EvalNames): string {
+  const configured = names.configurations.map((c) => c.name);
+  if (configured.length === 0) {
+    throw new WinnowError('E_CONFIG_INVALID', 'give at least one configuration', { field: '--config' });
+  }
+  const duplicate = configured.find((n, i) => configured.indexOf(n) !== i);
+  if (duplicate !== undefined) {
+    throw new WinnowError('E_CONFIG_INVALID', `two configurations are named ${duplicate}`, { field: 'name' });
+  }
+  const known = (name: string, field: string) => {
+    if (!configured.includes(name)) {
+      throw new WinnowError(
+        'E_CONFIG_INVALID',
+        `no configuration is named ${JSON.stringify(name)} (have: ${configured.join(', ')})`,
+        { field },
+      );
+    }
+  };
+  const baseline = names.baseline ?? (configured[0] as string);
+  known(baseline, '--baseline');
+  for (const name of names.untuned ?? []) known(name, '--untuned');
+  for (const [split, field] of [
+    [names.split, '--split'],
+    [names.tuneSplit, '--tune-split'],
+  ] as const) {
+    if (split !== undefined && !SPLIT_NAME.test(split)) {
+      throw new WinnowError(
+        'E_CONFIG_INVALID',
+        `${JSON.stringify(split)} is not a split name (e.g. test, train, dev)`,
+        {
+          field,
+        },
+      );
+    }
+  }
+  if (names.tuneSplit !== undefined && names.tuneSplit === names.split) {
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      `tuning split and reported split are both '${names.split}': tune on another split (e.g. train)`,
+      { field: '--tune-split' },
+    );
+  }
+  return baseline;
+}
+
+/** One configuration while it is evaluated: its (possibly tuned) config, its index, its reranker, the run's options. */
+interface ConfigurationRun {
+  name: string;
+  config: PipelineConfig;
+  indexed: IndexedCorpus;
+  reranker: Reranker | undefined;
+  options: HarnessOptions;
+}
+
 async function ensureIndex(
   indexes: Map<string, IndexedCorpus>,
-  dataset: BeirDataset,
-  datasetName: string,
-  config: PipelineConfig,
-  options: HarnessOptions,
-  configName: string,
+  request: {
+    dataset: BeirDataset;
+    datasetName: string;
+    config: PipelineConfig;
+    configName: string;
+    options: HarnessOptions;
+  },
 ): Promise<IndexedCorpus> {
-  const { indexKey } = await import('./index-cache.js');
-  const key = indexKey(config);
+  const { options, configName } = request;
+  const key = indexKey(request.config);
   const existing = indexes.get(key);
   if (existing) return existing;
-  const indexed = await indexCorpus(dataset, datasetName, config, {
+  const indexed = await indexCorpus(request.dataset, request.datasetName, request.config, {
     cacheDir: options.cacheDir,
     databaseUrl: options.databaseUrl,
+    registry: options.registry,
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (index) =>
       options.onProgress?.({ phase: 'index', configuration: configName, done: index.documents.seen, total: 0, index }),
@@ -257,24 +344,32 @@ async function ensureIndex(
   return indexed;
 }
 
+/** Runs a split's queries (the first `limit`) through the configuration; `config`/`reranker` override the run's. */
 async function runQueries(
-  dataset: BeirDataset,
-  config: PipelineConfig,
-  indexed: IndexedCorpus,
-  reranker: Reranker | undefined,
-  options: HarnessOptions,
-  phase: 'query' | 'tune',
-  configName: string,
-  limit?: number,
+  run: ConfigurationRun,
+  request: {
+    dataset: BeirDataset;
+    phase: 'query' | 'tune';
+    config?: PipelineConfig;
+    reranker?: Reranker | undefined;
+    limit?: number | undefined;
+  },
 ): Promise<QueryOutcome[]> {
+  const { options } = run;
+  const config = request.config ?? run.config;
   // Keep every recalled candidate in the final order: the run is scored to depth recall.k.
   const evalConfig: PipelineConfig = { ...config, rerank: { ...config.rerank, k: config.recall.k } };
-  const retriever = createRetrieverFromConfig(evalConfig, {
-    embedder: indexed.embedder,
-    store: indexed.store,
-    reranker,
-  });
-  const queries = [...dataset.queries.values()].slice(0, limit ?? options.maxQueries ?? dataset.queries.size);
+  const retriever = await createRetrieverFromConfig(
+    evalConfig,
+    {
+      embedder: run.indexed.embedder,
+      store: run.indexed.store,
+      reranker: 'reranker' in request ? request.reranker : run.reranker,
+    },
+    { registry: options.registry },
+  );
+  const { dataset } = request;
+  const queries = [...dataset.queries.values()].slice(0, request.limit ?? options.maxQueries ?? dataset.queries.size);
   const outcomes: QueryOutcome[] = [];
   for (const [i, query] of queries.entries()) {
     throwIfAborted(options.signal, 'evaluation');
@@ -289,7 +384,7 @@ async function runQueries(
         total: result.timings.totalMs,
       },
     });
-    options.onProgress?.({ phase, configuration: configName, done: i + 1, total: queries.length });
+    options.onProgress?.({ phase: request.phase, configuration: run.name, done: i + 1, total: queries.length });
   }
   return outcomes;
 }
@@ -303,25 +398,20 @@ function toRun(outcomes: readonly { queryId: string; candidates: readonly Candid
  * and lexical top-k are fetched once, without reranking, and fused for every weight.
  */
 async function tuneHybridRecall(
+  run: ConfigurationRun,
   tuneSet: BeirDataset,
-  config: PipelineConfig,
-  indexed: IndexedCorpus,
   tune: TuneOptions,
-  options: HarnessOptions,
-  configName: string,
 ): Promise<RecallTuningResult> {
+  const { config } = run;
   const measure = tune.measure ?? 'ndcg@10';
   const single = (mode: 'dense' | 'lexical') =>
-    runQueries(
-      tuneSet,
-      { ...config, recall: { ...config.recall, mode } },
-      indexed,
-      undefined,
-      options,
-      'tune',
-      configName,
-      tune.maxQueries,
-    );
+    runQueries(run, {
+      dataset: tuneSet,
+      phase: 'tune',
+      config: { ...config, recall: { ...config.recall, mode } },
+      reranker: undefined,
+      limit: tune.maxQueries,
+    });
   const dense = await single('dense');
   const lexical = await single('lexical');
   const { lexicalWeight, grid } = chooseLexicalWeight(dense, lexical, {
@@ -347,27 +437,16 @@ async function tuneHybridRecall(
  * point only re-fuses the stored scores. The grid includes weight 0 (recall order) and 'rerank' (reranker
  * order), so the chosen fusion is never worse than either stage alone on the tuning split.
  */
-async function tuneFusion(
-  tuneSet: BeirDataset,
-  config: PipelineConfig,
-  indexed: IndexedCorpus,
-  reranker: Reranker,
-  tune: TuneOptions,
-  options: HarnessOptions,
-  configName: string,
-): Promise<TuningResult> {
+async function tuneFusion(run: ConfigurationRun, tuneSet: BeirDataset, tune: TuneOptions): Promise<TuningResult> {
+  const { config } = run;
   const measure = tune.measure ?? 'ndcg@10';
   const rerankOnly: PipelineConfig = { ...config, fusion: { ...config.fusion, method: 'rerank' } };
-  const outcomes = await runQueries(
-    tuneSet,
-    rerankOnly,
-    indexed,
-    reranker,
-    options,
-    'tune',
-    configName,
-    tune.maxQueries,
-  );
+  const outcomes = await runQueries(run, {
+    dataset: tuneSet,
+    phase: 'tune',
+    config: rerankOnly,
+    limit: tune.maxQueries,
+  });
   const weights = tune.weights ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   const methods = tune.methods ?? ['interpolate', 'rrf'];
   const grid: TuningResult['grid'] = [];
@@ -444,7 +523,13 @@ function indexSummary(indexed: IndexedCorpus): ConfigurationResult['index'] {
 /** Sets `comparison` on every configuration but the baseline: significance tests on the headline measures. */
 export function compareWithBaseline(results: ConfigurationResult[], baseline: string, measures: string[]): void {
   const base = results.find((r) => r.name === baseline);
-  if (!base) throw new Error(`baseline '${baseline}' is not one of the configurations`);
+  if (!base) {
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      `no configuration is named ${JSON.stringify(baseline)} (have: ${results.map((r) => r.name).join(', ')})`,
+      { field: '--baseline' },
+    );
+  }
   for (const result of results) {
     if (result === base) continue;
     result.comparison = Object.fromEntries(

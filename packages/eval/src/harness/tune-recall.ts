@@ -1,4 +1,5 @@
 import type { Candidate } from '@winnow/core';
+import { fuseRankedLists } from '@winnow/pipeline';
 
 /** The lexical weights tried for hybrid recall (the dense weight stays as configured, default 1). */
 export const DEFAULT_LEXICAL_WEIGHTS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3];
@@ -13,38 +14,6 @@ export interface RecallTuningResult {
   grid: { lexicalWeight: number; value: number }[];
 }
 
-/**
- * Weighted reciprocal-rank fusion of a dense and a lexical top-k, as the store's hybrid search computes it:
- * w / (rrfK + rank) from each list a chunk is in, the best k, ties by chunk id. Tuning fuses lists fetched once
- * instead of querying the store again for every weight; the reported run still uses the store's own fusion.
- */
-export function fuseHybridLists(
-  dense: readonly Candidate[],
-  lexical: readonly Candidate[],
-  weights: { dense: number; lexical: number },
-  rrfK: number,
-  k: number,
-): Candidate[] {
-  const fused = new Map<string, { candidate: Candidate; score: number }>();
-  const add = (list: readonly Candidate[], weight: number) => {
-    for (const [index, candidate] of list.entries()) {
-      const entry = fused.get(candidate.chunk.id) ?? { candidate, score: 0 };
-      entry.score += weight / (rrfK + index + 1);
-      fused.set(candidate.chunk.id, entry);
-    }
-  };
-  add(dense, weights.dense);
-  add(lexical, weights.lexical);
-  return [...fused.values()]
-    .sort((a, b) => b.score - a.score || (a.candidate.chunk.id < b.candidate.chunk.id ? -1 : 1))
-    .slice(0, k)
-    .map(({ candidate, score }, index) => ({
-      ...candidate,
-      scores: { ...candidate.scores, fused: score },
-      ranks: { ...candidate.ranks, fused: index + 1 },
-    }));
-}
-
 /** One tuning query's candidates from a single recall mode. */
 export interface RecallLists {
   queryId: string;
@@ -53,7 +22,8 @@ export interface RecallLists {
 
 /**
  * Grid search of hybrid recall's lexical weight on the tuning split: the dense and the lexical top-k of each
- * tuning query are fetched once, then fused for every weight and scored by `score` (the tuned measure's mean).
+ * tuning query are fetched once, then fused for every weight as the store's hybrid search does (the pipeline's
+ * `fuseRankedLists`, checked against the SQL in harness.test.ts) and scored by `score` (the tuned measure's mean).
  * Ties keep the configured weight, then the smaller one.
  */
 export function chooseLexicalWeight(
@@ -75,12 +45,12 @@ export function chooseLexicalWeight(
     value: options.score(
       dense.map((d) => ({
         queryId: d.queryId,
-        candidates: fuseHybridLists(
-          d.candidates,
-          lexicalById.get(d.queryId) ?? [],
-          { dense: options.denseWeight, lexical: lexicalWeight },
-          options.rrfK,
-          options.k,
+        candidates: fuseRankedLists(
+          [
+            { candidates: d.candidates, weight: options.denseWeight },
+            { candidates: lexicalById.get(d.queryId) ?? [], weight: lexicalWeight },
+          ],
+          { rrfK: options.rrfK, k: options.k },
         ),
       })),
     ),

@@ -1,0 +1,157 @@
+import type {
+  CallOptions,
+  Chunker,
+  Embedder,
+  Generator,
+  PipelineConfig,
+  Reranker,
+  RetrievalResult,
+  Retriever,
+  VectorStore,
+} from '@winnow/core';
+import { WinnowError } from '@winnow/core';
+import { defaultLoaders } from '@winnow/ingest';
+import { createIndexer, type Indexer, type IndexerOptions } from '@winnow/pipeline';
+import { type Answer, answer as answerFrom } from '@winnow/prompt';
+import {
+  createChunkerFromConfig,
+  createContextBuilderFromConfig,
+  createEmbedderFromConfig,
+  createGeneratorFromConfig,
+  createRerankerFromConfig,
+  openStoreFromConfig,
+} from './providers.js';
+import type { ProviderRegistry } from './registry.js';
+import { createRetrieverFromConfig } from './retrieval.js';
+
+export interface OpenPipelineOptions {
+  /** User providers and stages named in the configuration. */
+  registry?: ProviderRegistry;
+  /** Relative paths in the configuration (PGlite folder) are resolved from here. Default the working directory. */
+  baseDir?: string;
+  /** When another process holds the store's lock: wait (true) or fail with E_LOCKED (false, default). */
+  waitForLock?: boolean;
+  /** Loaders for the indexer. Default ingest's `defaultLoaders` with `ingest.pdfPasswords`. */
+  loaders?: IndexerOptions['loaders'];
+  /** Indexer progress events. */
+  onProgress?: IndexerOptions['onProgress'];
+  /** Use this reranker instead of the configured one (e.g. one wrapped in a score cache); closing it is the caller's. */
+  reranker?: Reranker | undefined;
+}
+
+export interface AnswerOptions extends CallOptions {
+  /** Results retrieved for the prompt. Default `rerank.k`. */
+  k?: number;
+}
+
+/** A pipeline opened from configuration; `close()` releases models and the database, once. */
+export interface OpenedPipeline {
+  config: PipelineConfig;
+  embedder: Embedder;
+  store: VectorStore;
+  /** Loads, chunks, embeds and writes; the chunker's tokenizer loads at the first run. */
+  indexer: Indexer;
+  /** Recall and the configured stages; the reranker loads at the first query. */
+  retriever: Retriever;
+  /** Retrieves, then answers with citations; needs a generator (generate.baseURL or an API key). */
+  answer(question: string, options?: AnswerOptions): Promise<{ answer: Answer; retrieval: RetrievalResult }>;
+  /** The reranker and generator as configured (loaded on first use). */
+  reranker(): Promise<Reranker | undefined>;
+  generator(): Generator | undefined;
+  close(): Promise<void>;
+}
+
+/** Memoises an async constructor: the part is built once, on first use. */
+function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let built: Promise<T> | undefined;
+  return () => {
+    built ??= build();
+    return built;
+  };
+}
+
+/**
+ * The one way to open a pipeline from configuration (CLI, eval harness, examples and tests use it): the embedder
+ * and the store open now; the chunker, reranker, retriever and prompt parts are built on first use, so indexing
+ * never loads the cross-encoder and a query never loads the chunker's tokenizer.
+ */
+export async function openPipeline(config: PipelineConfig, options: OpenPipelineOptions = {}): Promise<OpenedPipeline> {
+  const build = { registry: options.registry, config, baseDir: options.baseDir };
+  const embedder = await createEmbedderFromConfig(config.embed, build);
+  let store: VectorStore;
+  try {
+    store = await openStoreFromConfig(config.store, embedder, options.baseDir, {
+      waitForLock: options.waitForLock ?? false,
+      registry: options.registry,
+      config,
+    });
+  } catch (error) {
+    await embedder.close?.();
+    throw error;
+  }
+  const generator = createGeneratorFromConfig(config);
+  const ownReranker = options.reranker === undefined;
+  let rerankerLoaded = false;
+  const reranker = once(async () => {
+    rerankerLoaded = true;
+    return options.reranker ?? (await createRerankerFromConfig(config.rerank, build));
+  });
+  const chunker = once<Chunker>(() => createChunkerFromConfig(config));
+  const retriever = once(async () =>
+    createRetrieverFromConfig(config, { embedder, store, reranker: await reranker(), generator }, build),
+  );
+  const contextBuilder = once(() => createContextBuilderFromConfig(config));
+  const loaders = options.loaders ?? defaultLoaders({ pdfPasswords: config.ingest.pdfPasswords });
+
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    embedder,
+    store,
+    indexer: {
+      async run(sources, runOptions) {
+        const indexer = createIndexer({
+          loaders,
+          chunker: await chunker(),
+          embedder,
+          store,
+          ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        });
+        return indexer.run(sources, runOptions);
+      },
+    },
+    retriever: { retrieve: async (query, retrieveOptions) => (await retriever()).retrieve(query, retrieveOptions) },
+    async answer(question, answerOptions = {}) {
+      if (!generator) {
+        throw new WinnowError('E_CONFIG_INVALID', 'answering needs a generation endpoint', {
+          field: 'generate.baseURL',
+          hint: 'set generate.baseURL, or OPENAI_BASE_URL / OPENAI_API_KEY in the environment',
+        });
+      }
+      const { signal, k } = answerOptions;
+      const retrieval = await (await retriever()).retrieve(question, {
+        ...(signal === undefined ? {} : { signal }),
+        ...(k === undefined ? {} : { k }),
+      });
+      const answer = await answerFrom({
+        question,
+        candidates: retrieval.candidates,
+        contextBuilder: await contextBuilder(),
+        generator,
+        ...(signal === undefined ? {} : { signal }),
+      });
+      return { answer, retrieval };
+    },
+    reranker,
+    generator: () => generator,
+    close() {
+      closed ??= (async () => {
+        await store.close();
+        // A reranker that was never loaded is not loaded now just to be closed.
+        if (ownReranker && rerankerLoaded) await (await reranker().catch(() => undefined))?.close?.();
+        await embedder.close?.();
+      })();
+      return closed;
+    },
+  };
+}
