@@ -38,8 +38,21 @@ export function findSharedModelsDir(start: string): string | undefined {
 }
 
 /**
+ * Hub ids for the bare folder names winnow's defaults and docs use, so that a user without WINNOW_MODELS who keeps
+ * the default `all-MiniLM-L6-v2` or `ms-marco-MiniLM-L-12-v2` downloads the transformers.js export of that model
+ * (bare names are not hub ids). Other names go to the hub as written.
+ */
+export const KNOWN_HUB_IDS: Readonly<Record<string, string>> = {
+  'all-MiniLM-L6-v2': 'Xenova/all-MiniLM-L6-v2',
+  'bge-small-en-v1.5': 'Xenova/bge-small-en-v1.5',
+  'ms-marco-MiniLM-L-12-v2': 'Xenova/ms-marco-MiniLM-L-12-v2',
+  'ms-marco-MiniLM-L-6-v2': 'Xenova/ms-marco-MiniLM-L-6-v2',
+};
+
+/**
  * Resolves a model reference in this order: an existing folder path; a folder of that name (or of the hub id's
- * last part) under WINNOW_MODELS; the same under `shared/models` beside the checkout; else the Hugging Face hub.
+ * last part) under WINNOW_MODELS; the same under `shared/models` beside the checkout; else the Hugging Face hub
+ * (a bare default name through KNOWN_HUB_IDS).
  * Offline users point WINNOW_MODELS at their folder; online users just name a hub model.
  */
 export function resolveModel(reference: string, options: ResolveModelOptions = {}): ModelLocation {
@@ -58,5 +71,5 @@ export function resolveModel(reference: string, options: ResolveModelOptions = {
       if (isDirectory(dir)) return { kind: 'local', dir, requested: reference };
     }
   }
-  return { kind: 'hub', id: reference, requested: reference };
+  return { kind: 'hub', id: KNOWN_HUB_IDS[reference] ?? reference, requested: reference };
 }

@@ -60,6 +60,18 @@ describe('resolveModel', () => {
     });
   });
 
+  it('maps the bare names of the default models to their hub ids when no folder has them', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'winnow-nomodels-'));
+    expect(resolveModel('ms-marco-MiniLM-L-12-v2', { modelsDir: empty, searchFrom: empty })).toEqual({
+      kind: 'hub',
+      id: 'Xenova/ms-marco-MiniLM-L-12-v2',
+      requested: 'ms-marco-MiniLM-L-12-v2',
+    });
+    expect(resolveModel('all-MiniLM-L6-v2', { modelsDir: empty, searchFrom: empty })).toMatchObject({
+      id: 'Xenova/all-MiniLM-L6-v2',
+    });
+  });
+
   it('falls back to the hub for an unknown name, and takes explicit paths as local', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'winnow-empty-'));
     expect(resolveModel('Xenova/ms-marco-MiniLM-L-6-v2', { modelsDir: empty, searchFrom: empty })).toEqual({
