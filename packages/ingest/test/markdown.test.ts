@@ -129,3 +129,18 @@ describe('MarkdownLoader details', () => {
     });
   });
 });
+
+describe('long lines', () => {
+  it('parses a one-line paragraph of 1 MiB with inline markup, keeping every word and the file line numbers', async () => {
+    const words = 'the *retrieval* of `chunk` and [model](https://example.org) text';
+    const line = Array.from({ length: Math.ceil((1024 * 1024) / (words.length + 1)) }, () => words).join(' ');
+    const doc = await new MarkdownLoader().load(fixture(`# Title\n\n${line}\n\n## After\n\ntail paragraph\n`));
+    const paragraphs = doc.blocks.filter((block) => block.kind === 'paragraph' && block.text !== 'tail paragraph');
+    expect(paragraphs.length).toBeGreaterThan(1);
+    for (const block of paragraphs) expect(block.provenance.lineStart).toBe(3);
+    const joined = paragraphs.map((block) => block.text).join(' ');
+    expect(joined.split(' ').length).toBe(line.split(' ').length);
+    expect(doc.blocks.find((block) => block.text === 'After')?.provenance.lineStart).toBe(5);
+    expect(doc.blocks.find((block) => block.text === 'tail paragraph')?.provenance.lineStart).toBe(7);
+  });
+});

@@ -1,5 +1,4 @@
 import {
-  assembleDocument,
   type CallOptions,
   type DraftBlock,
   documentHeader,
@@ -20,6 +19,7 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { parse as parseYaml } from 'yaml';
 import { MEDIA_TYPES } from '../detect.js';
+import { assembleNormalized, normalizeText } from '../normalize.js';
 import { renderList, renderTable } from './render.js';
 import { sourceText } from './text.js';
 
@@ -30,10 +30,43 @@ const MDX_STATEMENT = /^(?:import|export)\s[^\n]*(?:from\s+)?['"][^'"]+['"];?\s*
 /** Docusaurus admonition fences (`:::tip Title` … `:::`): the markers go, a title stays. */
 const ADMONITION = /^:::\s*[\w-]*\s*/;
 
+/** Parsed line number → line number in the file (they differ where a long line was broken up). */
+type LineMap = (line: number) => number;
+
+let lineMap: LineMap = (line) => line;
+
 function lines(node: Nodes): { lineStart?: number; lineEnd?: number } {
   const start = node.position?.start.line;
   const end = node.position?.end.line;
-  return start === undefined || end === undefined ? {} : { lineStart: start, lineEnd: end };
+  return start === undefined || end === undefined ? {} : { lineStart: lineMap(start), lineEnd: lineMap(end) };
+}
+
+/**
+ * The parser's inline pass takes time quadratic in a paragraph's length (a 1 MiB one-line paragraph with
+ * emphasis and links took 26 s, 5 MiB did not finish), so a line longer than `LONG_LINE` is broken at spaces
+ * into paragraphs of at most about `PIECE` characters before parsing. Blocks keep the file's line numbers.
+ */
+const LONG_LINE = 32 * 1024;
+const PIECE = 8 * 1024;
+
+export function breakLongLines(text: string): { text: string; lineOf: LineMap } {
+  const source = text.split('\n');
+  if (source.every((line) => line.length <= LONG_LINE)) return { text, lineOf: (line) => line };
+  const out: string[] = [];
+  const original: number[] = [];
+  for (const [index, line] of source.entries()) {
+    let rest = line;
+    while (rest.length > LONG_LINE) {
+      const space = rest.lastIndexOf(' ', PIECE);
+      const cut = space > 0 ? space : PIECE;
+      out.push(rest.slice(0, cut), '');
+      original.push(index + 1, index + 1);
+      rest = rest.slice(cut).trimStart();
+    }
+    out.push(rest);
+    original.push(index + 1);
+  }
+  return { text: out.join('\n'), lineOf: (line) => original[line - 1] ?? line };
 }
 
 function cleanParagraph(text: string): string {
@@ -161,8 +194,11 @@ export class MarkdownLoader implements Loader {
     throwIfAborted(options.signal, `loading ${source.uri}`);
     const { text, encoding } = sourceText(source);
     let tree: Root;
+    // Controls go before parsing: the parser turns NUL into U+FFFD, which normalising afterwards would keep.
+    const broken = breakLongLines(normalizeText(text, { accents: false }));
+    lineMap = broken.lineOf;
     try {
-      tree = parser.parse(text.normalize('NFC'));
+      tree = parser.parse(broken.text);
     } catch (error) {
       throw new WinnowError('E_PARSE', `the Markdown cannot be parsed: ${(error as Error).message}`, {
         file: source.uri,
@@ -171,11 +207,15 @@ export class MarkdownLoader implements Loader {
     }
     const drafts: DraftBlock[] = [];
     const meta: { front?: string } = {};
-    collect(tree.children, drafts, meta);
+    try {
+      collect(tree.children, drafts, meta);
+    } finally {
+      lineMap = (line) => line;
+    }
     const front = meta.front === undefined ? {} : frontMatter(meta.front, source.uri);
     const metadata: Metadata = { ...source.metadata, ...front, ...(encoding ? { encoding } : {}) };
     const h1 = drafts.find((d) => d.kind === 'heading' && d.level === 1)?.text;
     const title = typeof front.title === 'string' ? front.title : h1;
-    return assembleDocument(documentHeader(source, metadata, title), drafts);
+    return assembleNormalized(documentHeader(source, metadata, title), drafts);
   }
 }

@@ -1,5 +1,4 @@
 import {
-  assembleDocument,
   type CallOptions,
   type DraftBlock,
   documentHeader,
@@ -11,6 +10,7 @@ import {
 } from '@winnow/core';
 import { decodeText } from '../decode.js';
 import { MEDIA_TYPES } from '../detect.js';
+import { assembleNormalized } from '../normalize.js';
 
 /** A source's text: decoded strictly from its bytes, or given as text (records). */
 export function sourceText(source: SourceDocument): { text: string; encoding?: string } {
@@ -53,7 +53,7 @@ export class TextLoader implements Loader {
     const { text, encoding } = sourceText(source);
     const metadata: Metadata = { ...source.metadata, ...(encoding ? { encoding } : {}) };
     const title = typeof metadata.title === 'string' ? metadata.title : undefined;
-    return assembleDocument(documentHeader(source, metadata, title), textParagraphs(text.normalize('NFC')));
+    return assembleNormalized(documentHeader(source, metadata, title), textParagraphs(text.normalize('NFC')));
   }
 }
 
@@ -66,7 +66,7 @@ export class PassageLoader implements Loader {
     throwIfAborted(options.signal, `loading ${source.uri}`);
     const { text } = sourceText(source);
     const title = typeof source.metadata.title === 'string' ? source.metadata.title : undefined;
-    return assembleDocument(documentHeader(source, source.metadata, title), [
+    return assembleNormalized(documentHeader(source, source.metadata, title), [
       { kind: 'paragraph', text: text.normalize('NFC').replace(/\s+/g, ' ').trim() },
     ]);
   }

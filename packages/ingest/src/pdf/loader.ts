@@ -1,5 +1,4 @@
 import {
-  assembleDocument,
   type CallOptions,
   type DraftBlock,
   type Loader,
@@ -11,6 +10,7 @@ import {
 } from '@winnow/core';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
+import { assembleNormalized } from '../normalize.js';
 import { type PasswordTable, passwordFor } from '../passwords.js';
 import { type PageLayout, removeFurniture } from './furniture.js';
 import { buildBlocks, joinTableRows, orderBlocks } from './layout.js';
@@ -69,7 +69,7 @@ export class PdfLoader implements Loader {
       }
       const metadata: Metadata = { ...source.metadata, ...pdfMetadata(info), pages: document.numPages };
       const title = typeof metadata.title === 'string' ? metadata.title : largestHeading(drafts);
-      return assembleDocument(
+      return assembleNormalized(
         {
           id: source.id,
           uri: source.uri,

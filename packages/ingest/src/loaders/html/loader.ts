@@ -1,5 +1,4 @@
 import {
-  assembleDocument,
   type CallOptions,
   documentHeader,
   type Loader,
@@ -10,6 +9,7 @@ import {
 } from '@winnow/core';
 import { type CheerioAPI, load } from 'cheerio';
 import { MEDIA_TYPES } from '../../detect.js';
+import { assembleNormalized, normalizeText } from '../../normalize.js';
 import { htmlBlocks, normalizeInline } from './blocks.js';
 import { decodeHtml } from './charset.js';
 import { mainContent } from './main-content.js';
@@ -54,6 +54,8 @@ export class HtmlLoader implements Loader {
       html = decoded.text;
       encoding = { encoding: decoded.encoding, ...(decoded.guessed ? { encodingGuessed: true } : {}) };
     }
+    // Controls go before parsing: the parser turns NUL into U+FFFD, which normalising afterwards would keep.
+    html = normalizeText(html, { accents: false });
     const $ = parse(html);
     const metadata: Metadata = { ...source.metadata, ...pageMetadata($), ...encoding };
     let content = mainContent($, { pruneLinks: true });
@@ -66,6 +68,6 @@ export class HtmlLoader implements Loader {
     const blocks = content ? htmlBlocks(doc, content.root) : [];
     const h1 = blocks.find((b) => b.kind === 'heading' && b.level === 1)?.text;
     const title = typeof metadata.title === 'string' ? metadata.title : h1;
-    return assembleDocument(documentHeader(source, metadata, title), blocks);
+    return assembleNormalized(documentHeader(source, metadata, title), blocks);
   }
 }
