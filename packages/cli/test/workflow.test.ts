@@ -200,12 +200,18 @@ describe('winnow on embedded PGlite', () => {
       'config',
       'database',
       'embedding model',
+      'execution providers',
       'embedding',
       'reranker',
       'generation',
     ]);
     expect(report.checks.find((c) => c.name === 'database')?.detail).toMatch(/pgvector \d+\.\d+/);
-    expect(report.checks.find((c) => c.name === 'embedding')?.detail).toContain('384 dimensions');
+    expect(report.checks.find((c) => c.name === 'execution providers')?.detail).toMatch(
+      /^onnxruntime-node \d+\.\d+\.\d+ on .*cpu opens$/,
+    );
+    // Which device each model runs on (the CPU here; a GPU where one opens).
+    expect(report.checks.find((c) => c.name === 'embedding')?.detail).toMatch(/384 dimensions.*, device \w+$/);
+    expect(report.checks.find((c) => c.name === 'reranker')?.detail).toMatch(/, device \w+$/);
   });
 
   it('a corrupt PDF is reported and the other files stay indexed (exit 3)', async () => {

@@ -118,6 +118,23 @@ export function autoDeviceSkipReason(
   return undefined;
 }
 
+/** Whether onnxruntime opened a model on one device of this machine, and if not, why. */
+export interface DeviceProbe {
+  device: Exclude<ComputeDevice, 'auto'>;
+  opens: boolean;
+  /** Why it does not open: the first line of onnxruntime's error, or why it was not tried. */
+  reason?: string;
+}
+
+/** The devices onnxruntime can open here, as `winnow doctor` shows them. */
+export interface ComputeDeviceReport {
+  /** onnxruntime-node's version. */
+  onnxruntime: string;
+  /** `platform/arch`, e.g. linux/x64. */
+  platform: string;
+  devices: DeviceProbe[];
+}
+
 export type RuntimeLogger = (message: string) => void;
 
 const warned = new Set<string>();
@@ -191,7 +208,8 @@ export async function openOnDevice<T>(
   throw new WinnowError('E_INTERNAL', 'no device candidates', { file: options.what });
 }
 
-function firstLine(error: unknown): string {
+/** The first non-empty line of an error's message (native errors run on over many lines), at most 300 characters. */
+export function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return (text.split('\n').find((line) => line.trim() !== '') ?? text).trim().slice(0, 300);
 }

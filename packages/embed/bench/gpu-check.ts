@@ -1,35 +1,45 @@
 /**
- * GPU check: opens the embedder on every GPU back-end onnxruntime-node has on this platform (cuda, webgpu, …),
- * embeds the same passages there and on CPU, and prints throughput per device and the largest difference from
- * the CPU vectors. With no usable GPU it says why for each back-end and exits 0.
+ * GPU check: opens the embedder and the reranker on every GPU back-end onnxruntime-node has on this platform (cuda,
+ * webgpu, …) and on the CPU, runs the same SciFact passages (embedder) and (query, passage) pairs (reranker) on each,
+ * and prints texts/s and pairs/s per device and the largest difference from the CPU results. A device that does not
+ * open is listed with the reason; with no GPU the CPU figures are printed and it exits 0.
  *
  *   pnpm gpu:check
  *
- * Env: GPU_CHECK_MODEL (default all-MiniLM-L6-v2), GPU_CHECK_DTYPE (q8), GPU_CHECK_PASSAGES (10000),
- * GPU_CHECK_BATCH (64), GPU_CHECK_DEVICES (comma list instead of this platform's GPU back-ends; `cpu` dry-runs the
- * comparison), WINNOW_MODELS.
+ * Env: GPU_CHECK_MODEL (embedder, default all-MiniLM-L6-v2), GPU_CHECK_RERANK_MODEL (ms-marco-MiniLM-L-12-v2),
+ * GPU_CHECK_DTYPE (q8, both models), GPU_CHECK_PASSAGES (texts per GPU run, 10000), GPU_CHECK_PAIRS (pairs per GPU
+ * run, 2000), GPU_CHECK_CPU_ITEMS (texts and pairs on the CPU, which is slow: 256), GPU_CHECK_BATCH (64),
+ * GPU_CHECK_DEVICES (comma list instead of this platform's GPU back-ends; `cpu` dry-runs the comparison),
+ * WINNOW_MODELS.
  */
-import { type ComputeDevice, deviceCandidates, isWinnowError, type ModelDtype } from '@winnow/core';
-import { cosineSimilarity, maxAbsDifference, TransformersEmbedder } from '../src/index.js';
+import { createReadStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  type ComputeDevice,
+  deviceCandidates,
+  findSharedModelsDir,
+  isWinnowError,
+  type ModelDtype,
+} from '@winnow/core';
+import { CrossEncoderReranker, type QueryPassagePair } from '@winnow/rerank';
+import { maxAbsDifference, TransformersEmbedder } from '../src/index.js';
 import { readScifact } from './corpus.js';
 
-const model = process.env.GPU_CHECK_MODEL ?? 'all-MiniLM-L6-v2';
+const embedModel = process.env.GPU_CHECK_MODEL ?? 'all-MiniLM-L6-v2';
+const rerankModel = process.env.GPU_CHECK_RERANK_MODEL ?? 'ms-marco-MiniLM-L-12-v2';
 const dtype = (process.env.GPU_CHECK_DTYPE ?? 'q8') as ModelDtype;
 const passageCount = Number(process.env.GPU_CHECK_PASSAGES ?? 10_000);
+const pairCount = Number(process.env.GPU_CHECK_PAIRS ?? 2_000);
+const cpuItems = Number(process.env.GPU_CHECK_CPU_ITEMS ?? 256);
 const batchSize = Number(process.env.GPU_CHECK_BATCH ?? 64);
 
 type Device = Exclude<ComputeDevice, 'auto'>;
 
-async function open(device: Device): Promise<TransformersEmbedder | string> {
+/** A model that would not open on a device: the reason, for the report. */
+async function openOrReason<T>(open: () => Promise<T>): Promise<T | string> {
   try {
-    return await TransformersEmbedder.create({
-      model,
-      dtype,
-      device,
-      batchSize,
-      cache: false,
-      logger: () => undefined,
-    });
+    return await open();
   } catch (error) {
     if (isWinnowError(error, 'E_DEVICE_UNAVAILABLE') || isWinnowError(error, 'E_MODEL_LOAD')) {
       const failures = error.details?.failures;
@@ -38,6 +48,15 @@ async function open(device: Device): Promise<TransformersEmbedder | string> {
     throw error;
   }
 }
+
+const openEmbedder = (device: Device) =>
+  openOrReason(() =>
+    TransformersEmbedder.create({ model: embedModel, dtype, device, batchSize, cache: false, logger: () => undefined }),
+  );
+const openReranker = (device: Device) =>
+  openOrReason(() =>
+    CrossEncoderReranker.create({ model: rerankModel, dtype, device, batchSize, logger: () => undefined }),
+  );
 
 /** Abstracts cut into passages of about 60 words, as many as asked for. */
 async function passages(count: number): Promise<string[]> {
@@ -52,50 +71,95 @@ async function passages(count: number): Promise<string[]> {
   return out;
 }
 
+/** SciFact claims paired with passages, 20 passages per claim, as a reranker sees them. */
+async function pairs(texts: string[], count: number): Promise<QueryPassagePair[]> {
+  const models = process.env.WINNOW_MODELS || findSharedModelsDir(process.cwd()) || '.';
+  const lines = createInterface({
+    input: createReadStream(join(dirname(models), 'datasets', 'scifact', 'queries.jsonl')),
+  });
+  const queries: string[] = [];
+  for await (const line of lines) {
+    if (line.trim() !== '') queries.push((JSON.parse(line) as { text: string }).text);
+    if (queries.length * 20 >= count) break;
+  }
+  return Array.from({ length: count }, (_, i) => ({
+    query: queries[Math.floor(i / 20)] ?? '',
+    passage: texts[i % texts.length] ?? '',
+  }));
+}
+
+interface Run<T> {
+  device: Device;
+  perSecond: number;
+  items: number;
+  results: T[];
+}
+
+async function timed<T>(device: Device, items: number, run: () => Promise<T[]>): Promise<Run<T>> {
+  const start = performance.now();
+  const results = await run();
+  return { device, perSecond: items / ((performance.now() - start) / 1000), items, results };
+}
+
+function printRuns<T>(what: string, unit: string, runs: Run<T>[], difference: (a: T, b: T) => number): void {
+  const cpu = runs.find((r) => r.device === 'cpu');
+  for (const run of runs) {
+    let vsCpu = '';
+    if (cpu !== undefined && run !== cpu) {
+      const shared = Math.min(run.results.length, cpu.results.length);
+      let worst = 0;
+      for (let i = 0; i < shared; i += 1) {
+        worst = Math.max(worst, difference(run.results[i] as T, cpu.results[i] as T));
+      }
+      vsCpu = `  max |diff| vs cpu ${worst.toFixed(5)} over ${shared}`;
+    }
+    console.log(
+      `${what.padEnd(9)} ${run.device.padEnd(7)} ${run.perSecond.toFixed(1).padStart(9)} ${unit}/s  (${run.items} ${unit})${vsCpu}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const gpus = process.env.GPU_CHECK_DEVICES
     ? (process.env.GPU_CHECK_DEVICES.split(',').map((d) => d.trim()) as Device[])
     : deviceCandidates('auto').filter((device) => device !== 'cpu');
-  const opened: Array<[Device, TransformersEmbedder]> = [];
-  for (const device of gpus) {
-    const result = await open(device);
-    if (typeof result === 'string') console.log(`${device}: not available (${result})`);
-    else opened.push([device, result]);
+  const devices: Device[] = [...gpus, 'cpu'];
+  const texts = await passages(Math.max(passageCount, cpuItems));
+  const scored = await pairs(texts, Math.max(pairCount, cpuItems));
+  console.log(
+    `gpu:check: embedder ${embedModel}, reranker ${rerankModel}, ${dtype}, batch ${batchSize}; ` +
+      `${passageCount} passages and ${pairCount} pairs per GPU, ${cpuItems} of each on the CPU`,
+  );
+
+  const embedRuns: Run<Float32Array>[] = [];
+  const rerankRuns: Run<number[]>[] = [];
+  for (const device of devices) {
+    const count = (n: number) => (device === 'cpu' ? Math.min(n, cpuItems) : n);
+    const embedder = await openEmbedder(device);
+    if (typeof embedder === 'string') console.log(`embedder  ${device}: not available (${embedder})`);
+    else {
+      const input = texts.slice(0, count(passageCount));
+      await embedder.embed(input.slice(0, batchSize));
+      embedRuns.push(await timed(device, input.length, async () => (await embedder.embed(input)).vectors));
+      await embedder.close();
+    }
+    const reranker = await openReranker(device);
+    if (typeof reranker === 'string') console.log(`reranker  ${device}: not available (${reranker})`);
+    else {
+      const input = scored.slice(0, count(pairCount));
+      await reranker.scoreLogits(input.slice(0, batchSize));
+      rerankRuns.push(await timed(device, input.length, () => reranker.scoreLogits(input)));
+      await reranker.close();
+    }
   }
-  if (opened.length === 0) {
+  printRuns('embedder', 'texts', embedRuns, maxAbsDifference);
+  printRuns('reranker', 'pairs', rerankRuns, (a, b) => maxAbsDifference(a, b));
+  if (embedRuns.every((r) => r.device === 'cpu') && rerankRuns.every((r) => r.device === 'cpu')) {
     console.log(
       gpus.length === 0
-        ? `gpu:check: onnxruntime-node has no GPU back-end on ${process.platform}/${process.arch}; nothing to check.`
-        : `gpu:check: no GPU device could be opened (tried ${gpus.join(', ')}); nothing to check. Exiting cleanly.`,
+        ? `gpu:check: onnxruntime-node has no GPU back-end on ${process.platform}/${process.arch}; CPU figures only.`
+        : `gpu:check: no GPU device could be opened (tried ${gpus.join(', ')}); CPU figures only.`,
     );
-    return;
-  }
-  const texts = await passages(passageCount);
-  console.log(`gpu:check: ${model} ${dtype}, ${texts.length} passages, batch ${batchSize}`);
-  const cpu = await open('cpu');
-  if (typeof cpu === 'string') throw new Error(`CPU failed: ${cpu}`);
-  const results: Array<[Device, Float32Array[], number]> = [];
-  for (const [device, embedder] of [...opened, ['cpu', cpu] as [Device, TransformersEmbedder]]) {
-    await embedder.embed(texts.slice(0, batchSize));
-    const start = performance.now();
-    const { vectors } = await embedder.embed(texts);
-    const seconds = (performance.now() - start) / 1000;
-    results.push([device, vectors, seconds]);
-    console.log(
-      `${device.padEnd(7)} ${(texts.length / seconds).toFixed(1).padStart(9)} passages/s (${embedder.device})`,
-    );
-    await embedder.close();
-  }
-  const reference = results.at(-1)?.[1] ?? [];
-  for (const [device, vectors] of results.slice(0, -1)) {
-    let maxDiff = 0;
-    let minCosine = 1;
-    vectors.forEach((vector, i) => {
-      const expected = reference[i] ?? new Float32Array();
-      maxDiff = Math.max(maxDiff, maxAbsDifference(vector, expected));
-      minCosine = Math.min(minCosine, cosineSimilarity(vector, expected));
-    });
-    console.log(`${device} vs cpu: max |diff| ${maxDiff.toFixed(5)}, min cosine ${minCosine.toFixed(6)}`);
   }
 }
 

@@ -1,10 +1,14 @@
+import { join } from 'node:path';
 import type { PreTrainedModel, Tensor } from '@huggingface/transformers';
 import {
   type ComputeDevice,
+  type ComputeDeviceReport,
   type Embedder,
   type EmbeddingBatch,
   type EmbedOptions,
   type ModelDtype,
+  onnxFileFor,
+  physicalCoreCount,
   type RuntimeLogger,
   type TokenCounter,
   throwIfAborted,
@@ -13,6 +17,7 @@ import {
 } from '@winnow/core';
 import { assertNonEmptyTexts, assertPositiveInteger, lengthSortedBatches, runWithConcurrency } from './batching.js';
 import { type EmbeddingCache, embedThroughCache, LruEmbeddingCache } from './cache.js';
+import { probeComputeDevices } from './devices.js';
 import { type LoadedTextModel, loadTextModel } from './load.js';
 import { applyOverrides, type ModelProfile, type Pooling, readModelDefaults } from './model-profile.js';
 import { buildBatchInputs, poolHiddenStates } from './pooling.js';
@@ -32,10 +37,15 @@ export interface TransformersEmbedderOptions {
   /** Model calls in flight at once. Default 1 (onnxruntime already uses every core for one call). */
   concurrency?: number;
   /**
-   * onnxruntime threads per model call. Default: onnxruntime's (one per core). Fewer threads help when several
-   * calls run at once (concurrency) or other processes share the CPU.
+   * onnxruntime threads per model call. Default: one per physical core (as the reranker). Fewer threads help when
+   * several calls run at once (concurrency) or other processes share the CPU.
    */
   threads?: number;
+  /**
+   * Embed one short text at load, so the first query does not pay onnxruntime's first-run costs (memory arena
+   * growth, kernel selection). Default true.
+   */
+  warmUp?: boolean;
   /** Override the model's pooling (from 1_Pooling/config.json; mean when absent). */
   pooling?: Pooling;
   /** Override L2 normalisation (from modules.json's Normalize; on when absent). */
@@ -65,6 +75,8 @@ export class TransformersEmbedder implements Embedder {
   private readonly encoder: SequenceEncoder;
   private readonly padId: number;
   private readonly tokenizerId: string;
+  /** The ONNX file opened, for a local folder (a hub model's file lives in transformers.js' cache). */
+  private readonly onnxFile: string | undefined;
 
   private constructor(
     loaded: LoadedTextModel,
@@ -80,6 +92,8 @@ export class TransformersEmbedder implements Embedder {
     this.encoder = new SequenceEncoder(loaded.tokenizer, profile.maxTokens, loaded.where);
     this.padId = loaded.tokenizer.pad_token_id ?? 0;
     this.tokenizerId = loaded.name;
+    this.onnxFile =
+      loaded.location.kind === 'local' ? join(loaded.location.dir, onnxFileFor(options.dtype ?? 'q8')) : undefined;
     this.batchSize = options.batchSize ?? 32;
     this.concurrency = options.concurrency ?? 1;
     this.cache = options.cache === false ? undefined : (options.cache ?? new LruEmbeddingCache());
@@ -96,11 +110,19 @@ export class TransformersEmbedder implements Embedder {
       modelsDir: options.modelsDir,
       log: options.logger ?? warnOnce,
       settingPrefix: 'embed',
-      threads: options.threads,
+      threads: options.threads ?? physicalCoreCount(),
     });
     const defaults = await readModelDefaults(loaded);
     const profile = applyOverrides(defaults, options, loaded.where);
-    return new TransformersEmbedder(loaded, profile, modelIdOf(loaded.name, dtype, defaults.profile, profile), options);
+    const embedder = new TransformersEmbedder(
+      loaded,
+      profile,
+      modelIdOf(loaded.name, dtype, defaults.profile, profile),
+      options,
+    );
+    // Straight to the model: a warm-up vector must not land in the cache.
+    if (options.warmUp !== false) await embedder.embedSequences([embedder.encoder.encode('warm-up').ids], undefined);
+    return embedder;
   }
 
   /** Counts tokens with this model's tokenizer, special tokens included (as the chunker needs). */
@@ -164,6 +186,14 @@ export class TransformersEmbedder implements Embedder {
       this.profile.pooling,
       this.profile.normalize,
     );
+  }
+
+  /**
+   * Which devices onnxruntime-node can open on this machine, tried on this model's ONNX file (`winnow doctor`);
+   * undefined for a hub model.
+   */
+  async probeDevices(): Promise<ComputeDeviceReport | undefined> {
+    return this.onnxFile === undefined ? undefined : probeComputeDevices(this.onnxFile);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { createPgDriver, createPgliteDriver } from '@winnow/pgvector';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { loadSettings } from '../settings.js';
+import { checkExecutionProviders } from './doctor-devices.js';
 
 export interface Check {
   name: string;
@@ -94,6 +95,7 @@ async function checkEmbedder(config: PipelineConfig): Promise<Check[]> {
       const device = (embedder as { device?: string }).device;
       return [
         found,
+        await checkExecutionProviders(embedder),
         {
           name: 'embedding',
           ok: true,
@@ -130,7 +132,12 @@ async function checkReranker(config: PipelineConfig): Promise<Check> {
     const reranker = await createRerankerFromConfig(config.rerank);
     try {
       const [score] = (await reranker?.score('what is winnow?', ['winnow is a retrieval framework'])) ?? [];
-      return { name: 'reranker', ok: true, detail: `${reranker?.modelId}: scored a test pair (${score?.toFixed(4)})` };
+      const device = (reranker as { device?: string } | undefined)?.device;
+      return {
+        name: 'reranker',
+        ok: true,
+        detail: `${reranker?.modelId}: scored a test pair (${score?.toFixed(4)})${device ? `, device ${device}` : ''}`,
+      };
     } finally {
       await reranker?.close?.();
     }
@@ -158,7 +165,10 @@ function checkGenerator(config: PipelineConfig): Check {
       };
 }
 
-/** `winnow doctor`: configuration, database and pgvector, models and device, generation endpoint. */
+/**
+ * `winnow doctor`: configuration, database and pgvector, the devices onnxruntime-node can open, each model and the
+ * device it runs on, generation endpoint.
+ */
 export async function runDoctor(options: { config?: string; json?: boolean }, out: Output): Promise<number> {
   const checks: Check[] = [];
   let settings: Awaited<ReturnType<typeof loadSettings>> | undefined;
