@@ -1,6 +1,6 @@
 /**
  * Every example under examples/ runs (or, for the schedulers' files, is checked and its command run): the library
- * quick start, the PostgreSQL server script, the weekly-reindex crontab / systemd / Kubernetes files, the LangChain
+ * quick start, the custom reranker and stage registered by name, the PostgreSQL server script, the weekly-reindex crontab / systemd / Kubernetes files, the LangChain
  * chain and the vLLM configuration (end to end against a local server speaking vLLM's OpenAI-compatible protocol).
  */
 import { spawn } from 'node:child_process';
@@ -80,6 +80,35 @@ describe('examples/quick-start.ts', () => {
     expect(run.stdout).toContain('indexed 3 documents');
     expect(run.stdout).toMatch(/^1\. backups\.md › Backups › Restoring$/m);
     expect(run.stdout).toMatch(/dense [\d.-]+, lexical [\d.-]+, fused [\d.-]+, rerank [\d.-]+, final [\d.-]+/);
+  });
+});
+
+describe('examples/custom-stage', () => {
+  it('reaches a registered reranker and a registered stage from its YAML configuration', async () => {
+    const run = await runExample('custom-stage/custom-stage.ts', []);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('indexed 3 documents');
+    expect(run.stdout).toContain('reranker keyword-overlap@4');
+    expect(run.stdout).toMatch(/^stages dedupe → rerank → fuse → boost-recent$/m);
+    // Both rotation notes share two words with the question; the recent one moves up by its boost.
+    const lines = run.stdout.split('\n').filter((line) => /^\d\. /.test(line));
+    expect(lines[0]).toMatch(/^1\. rotation-2026\.md \(updated 2026-11-20\): rerank 2, final 2\.9\d\d$/);
+    expect(lines[1]).toMatch(/^2\. rotation-2019\.md \(updated 2019-03-01\): rerank 2, final 2\.000$/);
+  });
+
+  it('fails naming the field and the known names when a name is not registered', async () => {
+    const { openPipeline } = await import('@winnow/assemble');
+    const config = await loadConfigFile(join(EXAMPLES, 'custom-stage/winnow.config.yaml'));
+    const dir = mkdtempSync(join(tmpdir(), 'winnow-unregistered-'));
+    try {
+      const error = await openPipeline(config, { baseDir: dir }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_CONFIG_INVALID', field: 'rerank.provider' });
+      expect((error as Error).message).toContain(
+        '"keyword-overlap" is neither built in (none, transformers, http) nor registered (none)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

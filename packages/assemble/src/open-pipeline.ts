@@ -9,7 +9,14 @@ import type {
   Retriever,
   VectorStore,
 } from '@winnow/core';
-import { WinnowError } from '@winnow/core';
+import {
+  BUILTIN_EMBED_PROVIDERS,
+  BUILTIN_RERANK_PROVIDERS,
+  BUILTIN_STORE_DRIVERS,
+  builtinQueryTransformOptionSchemas,
+  builtinStageOptionSchemas,
+  WinnowError,
+} from '@winnow/core';
 import { defaultLoaders } from '@winnow/ingest';
 import { createIndexer, type Indexer, type IndexerOptions } from '@winnow/pipeline';
 import { type Answer, answer as answerFrom } from '@winnow/prompt';
@@ -21,7 +28,7 @@ import {
   createRerankerFromConfig,
   openStoreFromConfig,
 } from './providers.js';
-import type { ProviderRegistry } from './registry.js';
+import { createRegistry, type ProviderRegistry } from './registry.js';
 import { createRetrieverFromConfig } from './retrieval.js';
 
 export interface OpenPipelineOptions {
@@ -76,6 +83,8 @@ function once<T>(build: () => Promise<T>): () => Promise<T> {
  * never loads the cross-encoder and a query never loads the chunker's tokenizer.
  */
 export async function openPipeline(config: PipelineConfig, options: OpenPipelineOptions = {}): Promise<OpenedPipeline> {
+  // Every name is resolved now, so a typo fails before anything loads (the lazy parts would meet it later).
+  checkRegisteredNames(config, options.registry ?? createRegistry());
   const build = { registry: options.registry, config, baseDir: options.baseDir };
   const embedder = await createEmbedderFromConfig(config.embed, build);
   let store: VectorStore;
@@ -154,4 +163,24 @@ export async function openPipeline(config: PipelineConfig, options: OpenPipeline
       return closed;
     },
   };
+}
+
+/** Looks up every name the configuration gives that is not built in; an unknown one fails naming its field. */
+export function checkRegisteredNames(config: PipelineConfig, registry: ProviderRegistry): void {
+  if (!(BUILTIN_EMBED_PROVIDERS as readonly string[]).includes(config.embed.provider)) {
+    registry.embedderFactory(config.embed.provider, 'embed.provider');
+  }
+  if (!(BUILTIN_RERANK_PROVIDERS as readonly string[]).includes(config.rerank.provider)) {
+    registry.rerankerFactory(config.rerank.provider, 'rerank.provider');
+  }
+  if (!(BUILTIN_STORE_DRIVERS as readonly string[]).includes(config.store.driver)) {
+    registry.storeFactory(config.store.driver, 'store.driver');
+  }
+  for (const [i, spec] of (config.retrieval.stages ?? []).entries()) {
+    if (!(spec.use in builtinStageOptionSchemas)) registry.stageFactory(spec.use, `retrieval.stages.${i}.use`);
+  }
+  const transform = config.retrieval.queryTransform;
+  if (transform !== undefined && !(transform.use in builtinQueryTransformOptionSchemas)) {
+    registry.queryTransformFactory(transform.use, 'retrieval.queryTransform.use');
+  }
 }

@@ -3,7 +3,7 @@
  * missing model (6), an unreachable database (5) and a failed eval gate (7). Codes 0, 3 and 4 are shown in
  * workflow.test.ts on an indexed folder.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,38 @@ describe('environment failures', () => {
     expect(database).toMatchObject({ ok: false, exitCode: EXIT.database });
     expect(database?.detail).toContain('DATABASE_URL');
     expect(database?.hint).toContain('setup-postgres.sh');
+  });
+});
+
+describe('winnow eval names', () => {
+  it('a typo in --baseline exits 2 before anything is read or indexed, naming it and the valid names', async () => {
+    writeFileSync(join(work, 'lexical.yaml'), 'name: lexical\nrecall:\n  mode: lexical\n');
+    writeFileSync(join(work, 'dense-named.yaml'), 'name: dense\nrecall:\n  mode: dense\n');
+    const args = ['eval', '--dataset', join(SHARED, 'datasets/adi'), '--config', 'lexical.yaml'];
+    const run = await cli([
+      ...args,
+      '--config',
+      'dense-named.yaml',
+      '--baseline',
+      'lexcial',
+      '--cache-dir',
+      'typo-cache',
+      '--out',
+      'typo-out',
+    ]);
+    expect(run.code).toBe(EXIT.usage);
+    expect(run.stderr).toContain('E_CONFIG_INVALID: field --baseline: no configuration is named "lexcial"');
+    expect(run.stderr).toContain('(have: lexical, dense)');
+    expect(run.stderr).not.toContain('    at '); // a message, not a stack trace
+    expect(existsSync(join(work, 'typo-cache'))).toBe(false);
+    expect(existsSync(join(work, 'typo-out'))).toBe(false);
+
+    const untuned = await cli([...args, '--untuned', 'dense', '--json']);
+    expect(untuned.code).toBe(EXIT.usage);
+    expect(parseJsonOutput<{ error: { field: string } }>(untuned).error.field).toBe('--untuned');
+    const sameSplit = await cli([...args, '--tune-split', 'test', '--json']);
+    expect(sameSplit.code).toBe(EXIT.usage);
+    expect(parseJsonOutput<{ error: { field: string } }>(sameSplit).error.field).toBe('--tune-split');
   });
 });
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openPipeline, type ProviderRegistry } from '@winnow/assemble';
+import type { ProviderRegistry } from '@winnow/assemble';
 import { type Embedder, type PipelineConfig, sha256Hex, type VectorStore } from '@winnow/core';
 import type { IndexProgress, RunReport } from '@winnow/pipeline';
 import type { BeirDataset } from '../io/beir.js';
@@ -60,6 +60,8 @@ export async function indexCorpus(
           .slice(0, 40),
       }
     : { ...config.store, driver: 'pglite', path: join(options.cacheDir, `${datasetName}-${key}`) };
+  // Loaded here, not at import: see run.ts.
+  const { openPipeline } = await import('@winnow/assemble');
   const pipeline = await openPipeline(
     { ...config, store: storeConfig },
     {

@@ -3,7 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Reranker } from '@winnow/core';
-import { type CachedReranker, createCachedReranker, type RerankScoreStore } from '@winnow/rerank';
+import type { CachedReranker, RerankScoreStore } from '@winnow/rerank';
 
 export type { CachedReranker } from '@winnow/rerank';
 
@@ -14,6 +14,8 @@ export type { CachedReranker } from '@winnow/rerank';
  * slightly batch-dependent scores, and a cached score is the one the first run's batch gave.
  */
 export async function cachedReranker(reranker: Reranker, file: string): Promise<CachedReranker> {
+  // Loaded here, not at import, so `@winnow/eval` stays light (see run.ts).
+  const { createCachedReranker } = await import('@winnow/rerank');
   return createCachedReranker(reranker, { store: await fileScoreStore(file) });
 }
 

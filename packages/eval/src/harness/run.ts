@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { createRerankerFromConfig, createRetrieverFromConfig, type ProviderRegistry } from '@winnow/assemble';
+import type { ProviderRegistry } from '@winnow/assemble';
 import {
   type Candidate,
   type PipelineConfig,
@@ -20,6 +20,10 @@ import { type LatencySummary, summarise } from './latency.js';
 import { compareWithReferences, type ReferenceComparison, type ReferenceFigure } from './references.js';
 import { type CachedReranker, cachedReranker } from './rerank-cache.js';
 import { chooseLexicalWeight, type RecallTuningResult } from './tune-recall.js';
+
+// The stage packages (models, PDF parser, database drivers) load when a run starts, not when @winnow/eval is
+// imported: `winnow eval` checks its arguments first, so a typo answers in well under a second.
+const loadAssemble = () => import('@winnow/assemble');
 
 /** The measures every report carries (friendly names; trec_eval semantics). */
 export const REPORT_MEASURES = [
@@ -177,6 +181,7 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
       const indexed = await ensureIndex(indexes, { dataset, datasetName: name, config: original, configName, options });
       const rerankKey = JSON.stringify(original.rerank);
       if (!rerankers.has(rerankKey)) {
+        const { createRerankerFromConfig } = await loadAssemble();
         const reranker = await createRerankerFromConfig(original.rerank, {
           registry: options.registry,
           config: original,
@@ -359,6 +364,7 @@ async function runQueries(
   const config = request.config ?? run.config;
   // Keep every recalled candidate in the final order: the run is scored to depth recall.k.
   const evalConfig: PipelineConfig = { ...config, rerank: { ...config.rerank, k: config.recall.k } };
+  const { createRetrieverFromConfig } = await loadAssemble();
   const retriever = await createRetrieverFromConfig(
     evalConfig,
     {
