@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
+  autoDeviceSkipReason,
   type ComputeDevice,
   deviceCandidates,
   findSharedModelsDir,
@@ -120,10 +121,17 @@ function printRuns<T>(what: string, unit: string, runs: Run<T>[], difference: (a
 }
 
 async function main(): Promise<void> {
-  const gpus = process.env.GPU_CHECK_DEVICES
-    ? (process.env.GPU_CHECK_DEVICES.split(',').map((d) => d.trim()) as Device[])
-    : deviceCandidates('auto').filter((device) => device !== 'cpu');
-  const devices: Device[] = [...gpus, 'cpu'];
+  const named = process.env.GPU_CHECK_DEVICES?.split(',').map((d) => d.trim() as Device);
+  const gpus = named ?? deviceCandidates('auto').filter((device) => device !== 'cpu');
+  // As 'auto' does, a back-end that cannot work here is not opened (opening it only prints native errors); a device
+  // named in GPU_CHECK_DEVICES is always tried.
+  const devices: Device[] = [];
+  for (const device of gpus) {
+    const skipped = named === undefined ? autoDeviceSkipReason(device) : undefined;
+    if (skipped === undefined) devices.push(device);
+    else console.log(`${device}: not tried (${skipped})`);
+  }
+  devices.push('cpu');
   const texts = await passages(Math.max(passageCount, cpuItems));
   const scored = await pairs(texts, Math.max(pairCount, cpuItems));
   console.log(
