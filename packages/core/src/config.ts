@@ -84,8 +84,34 @@ export const ingestConfigSchema = z
     followSymlinks: z.boolean().default(false),
     /** Passwords for encrypted PDFs, by document id or glob. */
     pdfPasswords: z.record(z.string(), z.string()).default({}),
+    /** A file whose bytes contradict its extension (HTML saved as .pdf): load it as what it is, or fail it. */
+    onTypeMismatch: z.enum(['load', 'reject']).default('load'),
+    /**
+     * The encoding of text files (WHATWG label, e.g. windows-1251), overriding detection and HTML declarations;
+     * unset: BOM, declaration, UTF-8, else detected from the bytes.
+     */
+    encoding: z
+      .string()
+      .min(1)
+      .refine((label) => isKnownEncoding(label), {
+        message: 'is not an encoding this runtime can decode (use a WHATWG label such as windows-1251 or shift_jis)',
+      })
+      .optional(),
+    /** Most time one document may take to load and chunk before it is reported as a failure (E_TIMEOUT). */
+    maxDocumentMs: positiveInt.default(60_000),
+    /** Most bytes a gzip source (a BEIR corpus.jsonl.gz) may decompress to before reading stops. */
+    maxDecompressedBytes: positiveInt.default(4 * 1024 * 1024 * 1024),
   })
   .prefault({});
+
+function isKnownEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const chunkConfigSchema = z
   .strictObject({

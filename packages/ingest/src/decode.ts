@@ -1,10 +1,11 @@
 /**
  * Strict text decoding: a byte-order mark picks UTF-8 or UTF-16, otherwise the declared encoding (or UTF-8)
  * is used, and invalid bytes are an `E_ENCODING` error naming the file and the byte offset, never replaced
- * silently by U+FFFD.
+ * silently by U+FFFD. Text that is not UTF-8 and declares nothing has its encoding detected (`decodeDetected`).
  */
 import { TextDecoder } from 'node:util';
-import { WinnowError } from '@winnow/core';
+import { isWinnowError, WinnowError } from '@winnow/core';
+import { analyse } from 'chardet';
 import { type ByteOrderMark, byteOrderMark } from './detect.js';
 
 export interface DecodedText {
@@ -12,6 +13,8 @@ export interface DecodedText {
   /** WHATWG encoding name, e.g. `utf-8`, `utf-16le`, `euc-kr`. */
   encoding: string;
   bom: boolean;
+  /** Set when the encoding was detected from the bytes: the detector's confidence, 0–100. */
+  confidence?: number;
 }
 
 const BOM_LENGTH: Record<ByteOrderMark, number> = { 'utf-8': 3, 'utf-16le': 2, 'utf-16be': 2 };
@@ -92,8 +95,74 @@ export function decodeText(bytes: Uint8Array, file: string, declared?: string): 
     throw new WinnowError('E_ENCODING', `invalid ${decoder.encoding} at byte offset ${offset} (${shown})`, {
       file,
       cause: error,
-      details: { offset, encoding: decoder.encoding },
+      details: { offset, encoding: decoder.encoding, byte: shown },
       hint: 'convert the file to UTF-8, or fix the bytes at that offset',
     });
+  }
+}
+
+/** Bytes the detector looks at: its n-gram statistics settle long before this. */
+const DETECTION_SAMPLE = 64 * 1024;
+
+export interface DetectOptions {
+  /** An encoding that overrides any declaration and detection (config `ingest.encoding`). */
+  forced?: string | undefined;
+  /** The encoding the document itself declares (an HTML meta charset). */
+  declared?: string | undefined;
+}
+
+/**
+ * Decodes text whatever its encoding: a byte-order mark, else a forced encoding, else a declared one, are used
+ * strictly as `decodeText` does. Otherwise UTF-8 is tried, and when the bytes are not UTF-8 the encoding is
+ * detected (chardet's statistics over the first 64 KiB: Latin-1, Windows-1251, KOI8-R, Shift_JIS, GB18030, …)
+ * and the most likely candidate that decodes every byte is used, with the detector's `confidence`. When none
+ * does, or when valid multi-byte UTF-8 comes before the first invalid byte (damaged UTF-8, not a legacy
+ * encoding), it is `E_ENCODING` with the byte offset.
+ */
+export function decodeDetected(bytes: Uint8Array, file: string, options: DetectOptions = {}): DecodedText {
+  const chosen = options.forced ?? options.declared;
+  if (byteOrderMark(bytes) || chosen !== undefined) {
+    if (options.forced !== undefined && !byteOrderMark(bytes) && !decoderFor(options.forced)) {
+      throw new WinnowError('E_ENCODING', `the encoding ${JSON.stringify(options.forced)} is not supported`, {
+        file,
+        setting: 'ingest.encoding',
+      });
+    }
+    return decodeText(bytes, file, chosen);
+  }
+  try {
+    return decodeText(bytes, file, 'utf-8');
+  } catch (error) {
+    if (!isWinnowError(error, 'E_ENCODING')) throw error;
+    // Valid multi-byte UTF-8 before the first bad byte: damaged UTF-8, not another encoding.
+    const badByte = Number(error.details?.offset ?? 0);
+    if (bytes.subarray(0, badByte).some((byte) => byte >= 0x80)) throw error;
+    for (const candidate of analyse(bytes.subarray(0, DETECTION_SAMPLE))) {
+      const label = candidate.name.toLowerCase();
+      if (label.startsWith('utf')) continue;
+      const decoder = decoderFor(label);
+      if (!decoder) continue;
+      try {
+        return {
+          text: decoder.decode(bytes),
+          encoding: decoder.encoding,
+          bom: false,
+          confidence: candidate.confidence,
+        };
+      } catch {
+        // Not this one: some bytes are invalid in it.
+      }
+    }
+    const { offset, byte } = error.details ?? {};
+    throw new WinnowError(
+      'E_ENCODING',
+      `invalid utf-8 at byte offset ${offset} (${byte}), and no other encoding fits`,
+      {
+        file,
+        cause: error,
+        ...(error.details ? { details: error.details } : {}),
+        hint: 'set ingest.encoding to the right one, or convert the file to UTF-8',
+      },
+    );
   }
 }

@@ -93,6 +93,7 @@ export function assembleNormalized(header: DocumentHeader, drafts: readonly Draf
     .map(normalizeDraft)
     .filter((draft) => draft.kind === 'pageBreak' || draft.text.trim().length > 0);
   const title = header.title === undefined ? undefined : normalizeText(header.title).trim();
-  const { title: _, ...rest } = header;
+  // A forced charset travels as a media type parameter; the document's type is the bare type.
+  const { title: _, ...rest } = { ...header, mediaType: (header.mediaType.split(';')[0] ?? '').trim() };
   return assembleDocument(title ? { ...rest, title } : rest, blocks);
 }

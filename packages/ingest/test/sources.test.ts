@@ -30,6 +30,8 @@ write('node_modules/pkg/readme.md', '# Dependency readme\n');
 write('.git/HEAD', 'ref: refs/heads/main\n');
 write('big.txt', 'x'.repeat(40_000));
 write('broken.txt', new Uint8Array([0x6f, 0x6b, 0x0a, 0xc3, 0x28]));
+// UTF-8 (naïve) and then a broken sequence: damaged UTF-8, not a legacy encoding.
+write('damaged.txt', new Uint8Array([...new TextEncoder().encode('naïve\n'), 0xc3, 0x28]));
 write('picture.png', PNG);
 write('empty.txt', '');
 write('really-html.pdf', '<!DOCTYPE html>\n<html><body><article><p>I am a web page.</p></article></body></html>');
@@ -52,6 +54,7 @@ describe('folderSource', () => {
     expect(ids).toEqual([
       'big.txt',
       'broken.txt',
+      'damaged.txt',
       'docs/crazyones.pdf',
       'docs/deep/.hidden.md',
       'docs/deep/page.html',
@@ -81,7 +84,7 @@ describe('folderSource', () => {
         message: expect.stringContaining('dangling.md'),
       }),
     ]);
-    expect(found.length).toBe(11);
+    expect(found.length).toBe(12);
   });
 
   it('loads what it can and reports every bad file by name and reason', async () => {
@@ -90,6 +93,7 @@ describe('folderSource', () => {
       onProgress: (p) => progress.push(p),
     });
     expect(documents.map((d) => d.id).sort()).toEqual([
+      'broken.txt',
       'docs/crazyones.pdf',
       'docs/deep/.hidden.md',
       'docs/deep/page.html',
@@ -102,16 +106,18 @@ describe('folderSource', () => {
       code: 'E_FILE_TOO_LARGE',
       message: expect.stringMatching(/big\.txt.*40000 bytes.*20000/),
     });
-    expect(byId['broken.txt']).toMatchObject({
+    // Not UTF-8 and nothing valid in UTF-8 before the bad byte: read in the detected single-byte encoding.
+    expect(documents.find((d) => d.id === 'broken.txt')?.text).toBe('ok\nÃ(');
+    expect(byId['damaged.txt']).toMatchObject({
       code: 'E_ENCODING',
-      message: expect.stringMatching(/broken\.txt.*offset 3/),
+      message: expect.stringMatching(/damaged\.txt.*offset 7/),
     });
     expect(byId['picture.png']).toMatchObject({
       code: 'E_UNSUPPORTED_TYPE',
       message: expect.stringMatching(/picture\.png.*image\/png/),
     });
     expect(byId['empty.txt']).toMatchObject({ code: 'E_EMPTY_INPUT', message: expect.stringContaining('empty.txt') });
-    expect(progress.at(-1)).toMatchObject({ seen: 10, loaded: 6, failed: 4 });
+    expect(progress.at(-1)).toMatchObject({ seen: 11, loaded: 7, failed: 4 });
     const pdf = documents.find((d) => d.id === 'docs/crazyones.pdf');
     expect(pdf?.metadata).toMatchObject({ path: 'docs/crazyones.pdf', bytes: 16368 });
     expect(pdf?.contentHash).toBe('f05f2738a1fa8c1d2e1147881fe1a62516a7f8caaf784067790731f56df626c4');

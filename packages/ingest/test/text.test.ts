@@ -49,7 +49,19 @@ describe('plain text loading', async () => {
     expect(byId.get('crlf.txt')?.blocks.map((b) => b.text)).toEqual(['one\ntwo', 'three']);
   });
 
-  it('reports invalid UTF-8 as E_ENCODING with the file and the byte offset, and loads the rest', () => {
+  it('reads text that is not UTF-8 in the encoding detected from its bytes, and records it', () => {
+    expect(failures).toEqual([]);
+    const latin1 = byId.get('latin1.txt');
+    expect(latin1?.text).toBe('valid line\nand a café');
+    expect(latin1?.metadata).toMatchObject({ encoding: 'windows-1252', encodingGuessed: true });
+    expect(documents).toHaveLength(6);
+  });
+});
+
+describe('a forced encoding (ingest.encoding)', () => {
+  it('is used strictly: invalid bytes are E_ENCODING with the file and the byte offset', async () => {
+    const { documents, failures } = await collectAll(folderSource(dir, { include: ['latin1.txt'], encoding: 'utf-8' }));
+    expect(documents).toEqual([]);
     expect(failures).toEqual([
       {
         id: 'latin1.txt',
@@ -58,7 +70,6 @@ describe('plain text loading', async () => {
         message: expect.stringMatching(/latin1\.txt.*invalid utf-8 at byte offset 20 \(0xe9\)/),
       },
     ]);
-    expect(documents).toHaveLength(5);
   });
 });
 

@@ -192,7 +192,7 @@ export class MarkdownLoader implements Loader {
 
   async load(source: SourceDocument, options: CallOptions = {}): Promise<ParsedDocument> {
     throwIfAborted(options.signal, `loading ${source.uri}`);
-    const { text, encoding } = sourceText(source);
+    const { text, metadata: decoding } = sourceText(source);
     let tree: Root;
     // Controls go before parsing: the parser turns NUL into U+FFFD, which normalising afterwards would keep.
     const broken = breakLongLines(normalizeText(text, { accents: false }));
@@ -213,7 +213,7 @@ export class MarkdownLoader implements Loader {
       lineMap = (line) => line;
     }
     const front = meta.front === undefined ? {} : frontMatter(meta.front, source.uri);
-    const metadata: Metadata = { ...source.metadata, ...front, ...(encoding ? { encoding } : {}) };
+    const metadata: Metadata = { ...source.metadata, ...front, ...decoding };
     const h1 = drafts.find((d) => d.kind === 'heading' && d.level === 1)?.text;
     const title = typeof front.title === 'string' ? front.title : h1;
     return assembleNormalized(documentHeader(source, metadata, title), drafts);

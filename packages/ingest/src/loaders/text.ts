@@ -8,17 +8,30 @@ import {
   type SourceDocument,
   throwIfAborted,
 } from '@winnow/core';
-import { decodeText } from '../decode.js';
+import { type DecodedText, decodeDetected } from '../decode.js';
 import { MEDIA_TYPES } from '../detect.js';
 import { assembleNormalized } from '../normalize.js';
 
-/** A source's text: decoded strictly from its bytes, or given as text (records). */
-export function sourceText(source: SourceDocument): { text: string; encoding?: string } {
+/** The charset a source's media type names (`text/plain; charset=windows-1251`): set from `ingest.encoding`. */
+export function forcedCharset(source: SourceDocument): string | undefined {
+  return /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(source.mediaType)?.[1];
+}
+
+/** Metadata describing how a text was decoded: `encoding`, and for a detected one `encodingGuessed` and confidence. */
+export function encodingMetadata(decoded: DecodedText): Metadata {
+  return {
+    encoding: decoded.encoding,
+    ...(decoded.confidence === undefined ? {} : { encodingGuessed: true, encodingConfidence: decoded.confidence }),
+  };
+}
+
+/** A source's text: decoded from its bytes (any encoding, see `decodeDetected`), or given as text (records). */
+export function sourceText(source: SourceDocument): { text: string; metadata: Metadata } {
   if (source.bytes) {
-    const decoded = decodeText(source.bytes, source.uri);
-    return { text: decoded.text, encoding: decoded.encoding };
+    const decoded = decodeDetected(source.bytes, source.uri, { forced: forcedCharset(source) });
+    return { text: decoded.text, metadata: encodingMetadata(decoded) };
   }
-  return { text: source.text ?? '' };
+  return { text: source.text ?? '', metadata: {} };
 }
 
 /** Splits text into paragraphs at blank lines, with 1-based line ranges. Trailing spaces are dropped. */
@@ -43,15 +56,15 @@ export function textParagraphs(text: string): DraftBlock[] {
   return drafts;
 }
 
-/** Plain text: UTF-8 (with or without BOM) or UTF-16 by BOM; paragraphs split on blank lines. */
+/** Plain text in any encoding (BOM, `ingest.encoding`, UTF-8, else detected); paragraphs split on blank lines. */
 export class TextLoader implements Loader {
   readonly name = 'text';
   readonly mediaTypes = [MEDIA_TYPES.text] as const;
 
   async load(source: SourceDocument, options: CallOptions = {}): Promise<ParsedDocument> {
     throwIfAborted(options.signal, `loading ${source.uri}`);
-    const { text, encoding } = sourceText(source);
-    const metadata: Metadata = { ...source.metadata, ...(encoding ? { encoding } : {}) };
+    const { text, metadata: decoding } = sourceText(source);
+    const metadata: Metadata = { ...source.metadata, ...decoding };
     const title = typeof metadata.title === 'string' ? metadata.title : undefined;
     return assembleNormalized(documentHeader(source, metadata, title), textParagraphs(text.normalize('NFC')));
   }

@@ -20,6 +20,8 @@ export interface FolderSourceOptions {
   followSymlinks?: boolean;
   /** A file whose bytes contradict its extension: load it as what it is (default) or fail E_TYPE_MISMATCH. */
   onTypeMismatch?: TypeMismatchPolicy;
+  /** The encoding of text files (WHATWG label), overriding detection; default: detect. */
+  encoding?: string | undefined;
   signal?: AbortSignal;
   onSkip?: (path: string, reason: SkipReason) => void;
 }
@@ -54,7 +56,8 @@ export function folderSource(root: string, options: FolderSourceOptions = {}): D
         }
         yield await readSourceFile(entry.path, documentIdFromPath(absoluteRoot, entry.path), entry.stats, {
           maxFileBytes: options.maxFileBytes ?? DEFAULTS.maxFileBytes,
-          onTypeMismatch: options.onTypeMismatch ?? 'load',
+          onTypeMismatch: options.onTypeMismatch ?? DEFAULTS.onTypeMismatch,
+          encoding: options.encoding,
         });
       }
     },
@@ -66,6 +69,7 @@ export interface FileSourceOptions {
   root?: string;
   maxFileBytes?: number;
   onTypeMismatch?: TypeMismatchPolicy;
+  encoding?: string | undefined;
 }
 
 /** A single file as a source. */
@@ -87,7 +91,8 @@ export function fileSource(path: string, options: FileSourceOptions = {}): Docum
       if (!stats.isFile()) throw new WinnowError('E_FILE_NOT_FOUND', 'is not a file', { file: absolute });
       yield await readSourceFile(absolute, id, stats, {
         maxFileBytes: options.maxFileBytes ?? DEFAULTS.maxFileBytes,
-        onTypeMismatch: options.onTypeMismatch ?? 'load',
+        onTypeMismatch: options.onTypeMismatch ?? DEFAULTS.onTypeMismatch,
+        encoding: options.encoding,
       });
     },
   };

@@ -2,13 +2,18 @@ import type { Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { contentHash, type SourceDocument, WinnowError } from '@winnow/core';
-import { detectMediaType, type TypeMismatchPolicy } from '../detect.js';
+import { detectMediaType, MEDIA_TYPES, type TypeMismatchPolicy } from '../detect.js';
 import type { SourceItem } from '../types.js';
 
 export interface FileReadOptions {
   maxFileBytes: number;
   onTypeMismatch: TypeMismatchPolicy;
+  /** The encoding of text files (`ingest.encoding`), passed to the loaders as the media type's charset. */
+  encoding?: string | undefined;
 }
+
+/** Media types whose bytes are text in some encoding. */
+const TEXT_TYPES = new Set<string>([MEDIA_TYPES.text, MEDIA_TYPES.markdown, MEDIA_TYPES.html]);
 
 function reject(id: string, uri: string, error: WinnowError): SourceItem {
   return { rejected: { id, uri, code: error.code, message: error.message } };
@@ -59,5 +64,9 @@ export async function readSourceFile(
     }
     metadata.typeMismatch = `${note}; loaded as ${detection.mediaType}`;
   }
-  return { id, uri, mediaType: detection.mediaType, bytes, metadata, contentHash: contentHash(bytes) };
+  const mediaType =
+    options.encoding !== undefined && TEXT_TYPES.has(detection.mediaType)
+      ? `${detection.mediaType}; charset=${options.encoding}`
+      : detection.mediaType;
+  return { id, uri, mediaType, bytes, metadata, contentHash: contentHash(bytes) };
 }

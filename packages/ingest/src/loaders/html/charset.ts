@@ -1,5 +1,4 @@
-import { isWinnowError } from '@winnow/core';
-import { type DecodedText, decoderFor, decodeText } from '../../decode.js';
+import { type DecodedText, decodeDetected, decoderFor } from '../../decode.js';
 import { byteOrderMark } from '../../detect.js';
 
 /**
@@ -17,22 +16,12 @@ export function declaredCharset(bytes: Uint8Array): string | undefined {
   return decoderFor(label) ? label : undefined;
 }
 
-export interface HtmlText extends DecodedText {
-  /** True when no charset was declared and the bytes were not UTF-8, so windows-1252 was assumed. */
-  guessed: boolean;
-}
-
 /**
- * Decodes an HTML file: BOM, then the declared charset (strictly: invalid bytes are E_ENCODING), else UTF-8,
- * else windows-1252 as browsers assume for undeclared legacy pages.
+ * Decodes an HTML file: BOM, then a forced encoding (`ingest.encoding`), then the declared charset (strictly:
+ * invalid bytes are E_ENCODING), else UTF-8, else the encoding detected from the bytes (where browsers would
+ * assume windows-1252, detection also reads Cyrillic, Greek or Japanese pages that declare nothing).
  */
-export function decodeHtml(bytes: Uint8Array, file: string): HtmlText {
+export function decodeHtml(bytes: Uint8Array, file: string, forced?: string): DecodedText {
   const declared = byteOrderMark(bytes) ? undefined : declaredCharset(bytes);
-  if (declared || byteOrderMark(bytes)) return { ...decodeText(bytes, file, declared), guessed: false };
-  try {
-    return { ...decodeText(bytes, file, 'utf-8'), guessed: false };
-  } catch (error) {
-    if (!isWinnowError(error, 'E_ENCODING')) throw error;
-    return { ...decodeText(bytes, file, 'windows-1252'), guessed: true };
-  }
+  return decodeDetected(bytes, file, { forced, declared });
 }

@@ -10,6 +10,7 @@ import {
 import { type CheerioAPI, load } from 'cheerio';
 import { MEDIA_TYPES } from '../../detect.js';
 import { assembleNormalized, normalizeText } from '../../normalize.js';
+import { encodingMetadata, forcedCharset } from '../text.js';
 import { htmlBlocks, normalizeInline } from './blocks.js';
 import { decodeHtml } from './charset.js';
 import { mainContent } from './main-content.js';
@@ -50,9 +51,9 @@ export class HtmlLoader implements Loader {
     let html = source.text ?? '';
     let encoding: Metadata = {};
     if (source.bytes) {
-      const decoded = decodeHtml(source.bytes, source.uri);
+      const decoded = decodeHtml(source.bytes, source.uri, forcedCharset(source));
       html = decoded.text;
-      encoding = { encoding: decoded.encoding, ...(decoded.guessed ? { encodingGuessed: true } : {}) };
+      encoding = encodingMetadata(decoded);
     }
     // Controls go before parsing: the parser turns NUL into U+FFFD, which normalising afterwards would keep.
     html = normalizeText(html, { accents: false });
