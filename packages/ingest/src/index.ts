@@ -1,4 +1,5 @@
-export { type DecodedText, decodeText } from './decode.js';
+export { type BudgetOptions, withinBudget } from './budget.js';
+export { type DecodedText, type DetectOptions, decodeDetected, decodeText } from './decode.js';
 export { type Detection, detectMediaType, MEDIA_TYPES, type TypeMismatchPolicy } from './detect.js';
 export {
   type CollectedDocuments,
@@ -6,11 +7,14 @@ export {
   type IngestOptions,
   type IngestProgress,
   ingest,
+  type LoadDocumentOptions,
   loadAll,
+  loadDocument,
 } from './ingest.js';
 export { HtmlLoader } from './loaders/html/loader.js';
 export { MarkdownLoader } from './loaders/markdown.js';
 export { PassageLoader, TextLoader } from './loaders/text.js';
+export { assembleNormalized, type NormalizeOptions, normalizeText } from './normalize.js';
 export { type PasswordTable, passwordFor } from './passwords.js';
 export { PdfLoader, type PdfLoaderOptions } from './pdf/loader.js';
 export { type DefaultLoaderOptions, defaultLoaders, LoaderRegistry } from './registry.js';

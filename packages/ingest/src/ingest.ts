@@ -8,6 +8,7 @@ import {
   toWinnowError,
   WinnowError,
 } from '@winnow/core';
+import { withinBudget } from './budget.js';
 import { defaultLoaders, LoaderRegistry } from './registry.js';
 import { type IngestFailure, type IngestResult, isRejection, type SourceItem } from './types.js';
 
@@ -26,6 +27,8 @@ export interface IngestOptions extends CallOptions {
   /** Loaders by media type; default `defaultLoaders()`. */
   loaders?: LoaderRegistry | Iterable<Loader>;
   onProgress?: (progress: IngestProgress) => void;
+  /** Time one document may take to load (`ingest.maxDocumentMs`); over it, that file fails with E_TIMEOUT. */
+  maxDocumentMs?: number | undefined;
 }
 
 function registryOf(loaders: IngestOptions['loaders']): LoaderRegistry {
@@ -33,11 +36,26 @@ function registryOf(loaders: IngestOptions['loaders']): LoaderRegistry {
   return loaders instanceof LoaderRegistry ? loaders : new LoaderRegistry(loaders);
 }
 
+/** A loader that recursed too deep (nesting in the file) ran out of stack: say so, not "Maximum call stack…". */
+function stackOverflow(error: unknown, file: string): WinnowError | undefined {
+  if (!(error instanceof RangeError) || !/call stack/i.test(error.message)) return undefined;
+  return new WinnowError('E_PARSE', 'is nested too deeply to parse (the JavaScript call stack ran out)', {
+    file,
+    cause: error,
+    hint: 'the file is malformed or machine-generated',
+  });
+}
+
+/** The error as a WinnowError whose message names the file (errors raised without one get it added). */
+function namedError(source: SourceDocument, error: unknown): WinnowError {
+  const err = stackOverflow(error, source.uri) ?? toWinnowError(error, 'E_PARSE', { file: source.uri });
+  return err.file === undefined
+    ? new WinnowError(err.code, err.message.replace(/^E_\w+: /, ''), { file: source.uri, cause: err })
+    : err;
+}
+
 function failureOf(source: SourceDocument, error: unknown): IngestFailure {
-  const err = toWinnowError(error, 'E_PARSE', { file: source.uri });
-  // Every message names the file: errors raised without one get it added.
-  const named =
-    err.file === undefined ? new WinnowError(err.code, err.message.replace(/^E_\w+: /, ''), { file: source.uri }) : err;
+  const named = namedError(source, error);
   return { id: source.id, uri: source.uri, code: named.code, message: named.message };
 }
 
@@ -45,23 +63,53 @@ function hasText(document: ParsedDocument): boolean {
   return document.blocks.some((block) => block.kind !== 'pageBreak' && block.text.trim().length > 0);
 }
 
-async function loadOne(source: SourceDocument, registry: LoaderRegistry, signal?: AbortSignal): Promise<IngestResult> {
+export interface LoadDocumentOptions extends CallOptions {
+  /** Time one document may take (`ingest.maxDocumentMs`); over it the load fails with E_TIMEOUT. Default: none. */
+  maxDocumentMs?: number | undefined;
+}
+
+/**
+ * Loads one source document with the loader for its media type, with the errors every caller needs: no loader
+ * (E_UNSUPPORTED_TYPE), no text (E_EMPTY_INPUT), nesting that exhausts the stack (E_PARSE saying so), a time
+ * budget (E_TIMEOUT), and any other loader error named after the file. An abort of `signal` stays E_ABORTED.
+ */
+export async function loadDocument(
+  source: SourceDocument,
+  registry: LoaderRegistry,
+  options: LoadDocumentOptions = {},
+): Promise<ParsedDocument> {
   const loader = registry.get(source.mediaType);
   if (!loader) {
-    const error = new WinnowError('E_UNSUPPORTED_TYPE', `no loader handles ${source.mediaType}`, {
+    throw new WinnowError('E_UNSUPPORTED_TYPE', `no loader handles ${source.mediaType}`, {
       file: source.uri,
       hint: `supported: ${registry.mediaTypes.join(', ')}`,
     });
-    return { ok: false, failure: { id: source.id, uri: source.uri, code: error.code, message: error.message } };
   }
+  const { signal, maxDocumentMs } = options;
   try {
-    const document = await loader.load(source, signal ? { signal } : {});
-    if (!hasText(document)) {
-      throw new WinnowError('E_EMPTY_INPUT', 'has no text', { file: source.uri });
-    }
-    return { ok: true, document };
+    const document =
+      maxDocumentMs === undefined
+        ? await loader.load(source, signal ? { signal } : {})
+        : await withinBudget(maxDocumentMs, { file: source.uri, signal }, (budget) =>
+            loader.load(source, { signal: budget }),
+          );
+    if (!hasText(document)) throw new WinnowError('E_EMPTY_INPUT', 'has no text', { file: source.uri });
+    return document;
   } catch (error) {
     if (isAbortError(error) || signal?.aborted) throw toWinnowError(error, 'E_ABORTED', { file: source.uri });
+    throw namedError(source, error);
+  }
+}
+
+async function loadOne(
+  source: SourceDocument,
+  registry: LoaderRegistry,
+  options: LoadDocumentOptions,
+): Promise<IngestResult> {
+  try {
+    return { ok: true, document: await loadDocument(source, registry, options) };
+  } catch (error) {
+    if (isAbortError(error)) throw error;
     return { ok: false, failure: failureOf(source, error) };
   }
 }
@@ -85,7 +133,7 @@ export async function* loadAll(
     throwIfAborted(options.signal, 'ingestion');
     const result: IngestResult = isRejection(item)
       ? { ok: false, failure: item.rejected }
-      : await loadOne(item, registry, options.signal);
+      : await loadOne(item, registry, { signal: options.signal, maxDocumentMs: options.maxDocumentMs });
     progress.seen += 1;
     progress.bytes += sizeOf(item);
     if (result.ok) progress.loaded += 1;

@@ -158,3 +158,39 @@ describe('HtmlLoader main-content rules', () => {
     });
   });
 });
+
+describe('permalink anchors', () => {
+  it('drops Sphinx ¶ and MkDocs icon-font anchors from headings, heading text and definition terms', async () => {
+    const doc = await loader.load(
+      fixture(`<!doctype html><html><body><main>
+        <h1>csv — CSV File Reading<a class="headerlink" href="#module-csv" title="Link to this heading">¶</a></h1>
+        <dl class="py function"><dt class="sig"><span>csv.reader(csvfile)</span><a class="headerlink" href="#csv.reader">¶</a></dt>
+        <dd><p>Return a reader object.</p></dd></dl>
+        <h2 id="install">Install<a class="headerlink" href="#install" title="Permanent link">\uf0c1</a></h2>
+        <p>Run the installer.</p>
+        <h2 id="other">Other <a href="#other">#</a></h2><p>More <a href="#install">about installing</a>.</p>
+        <h3>Icon <span class="twemoji">\ue000</span>heading</h3><p>Text.</p>
+      </main></body></html>`),
+    );
+    const headings = doc.blocks.filter((b) => b.kind === 'heading').map((b) => b.text);
+    expect(headings).toEqual(['csv — CSV File Reading', 'Install', 'Other', 'Icon heading']);
+    expect(doc.text).toContain('csv.reader(csvfile): Return a reader object.');
+    expect(doc.text).toContain('about installing');
+    expect(doc.text).not.toMatch(/[¶\p{Co}]/u);
+  });
+});
+
+describe('deep nesting', () => {
+  it('fails a 10,000-deep tree with E_PARSE naming the limit, not a stack overflow', async () => {
+    const html = `<!doctype html><html><body>${'<div>'.repeat(10_000)}deep text${'</div>'.repeat(10_000)}</body></html>`;
+    await expect(loader.load(fixture(html, 'deep.html'))).rejects.toMatchObject({
+      code: 'E_PARSE',
+      message: expect.stringMatching(/deep\.html.*nested 1000[0-9] deep, over the limit of 1000 levels/),
+    });
+  });
+
+  it('reads a page nested within the limit', async () => {
+    const html = `<!doctype html><html><body>${'<div>'.repeat(900)}<p>deep text</p>${'</div>'.repeat(900)}</body></html>`;
+    expect((await loader.load(fixture(html, 'deep-ok.html'))).text).toBe('deep text');
+  });
+});

@@ -6,8 +6,10 @@ import {
   type ParsedDocument,
   type SourceDocument,
   throwIfAborted,
+  WinnowError,
 } from '@winnow/core';
 import { type CheerioAPI, load } from 'cheerio';
+import { type AnyNode, hasChildren } from 'domhandler';
 import { MEDIA_TYPES } from '../../detect.js';
 import { assembleNormalized, normalizeText } from '../../normalize.js';
 import { encodingMetadata, forcedCharset } from '../text.js';
@@ -30,6 +32,26 @@ function pageMetadata($: CheerioAPI): Metadata {
   const description = $('meta[name="description"]').attr('content');
   if (description) out.description = normalizeInline(description);
   return out;
+}
+
+/**
+ * Deepest element nesting read: the content walks recurse per level, and real pages stay far below this
+ * (a 10,000-deep tree otherwise ended in a bare "Maximum call stack size exceeded").
+ */
+export const MAX_HTML_DEPTH = 1000;
+
+/** The depth of the deepest element, found without recursion. */
+function nestingDepth($: CheerioAPI): number {
+  let deepest = 0;
+  const stack: [AnyNode, number][] = $.root()
+    .get()
+    .map((node) => [node, 0]);
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [AnyNode, number];
+    if (depth > deepest) deepest = depth;
+    if (hasChildren(node)) for (const child of node.children) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function parse(html: string): CheerioAPI {
@@ -58,6 +80,14 @@ export class HtmlLoader implements Loader {
     // Controls go before parsing: the parser turns NUL into U+FFFD, which normalising afterwards would keep.
     html = normalizeText(html, { accents: false });
     const $ = parse(html);
+    const depth = nestingDepth($);
+    if (depth > MAX_HTML_DEPTH) {
+      throw new WinnowError(
+        'E_PARSE',
+        `elements are nested ${depth} deep, over the limit of ${MAX_HTML_DEPTH} levels this loader reads`,
+        { file: source.uri, hint: 'the page is malformed or machine-generated; flatten it to index it' },
+      );
+    }
     const metadata: Metadata = { ...source.metadata, ...pageMetadata($), ...encoding };
     let content = mainContent($, { pruneLinks: true });
     let doc = $;

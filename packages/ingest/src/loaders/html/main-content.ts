@@ -36,6 +36,43 @@ const ALWAYS_DROP = [
 
 const COOKIE = /cookie|consent|gdpr/i;
 
+/**
+ * Permalink anchors that documentation generators put in headings: Sphinx and MkDocs `headerlink`, Jupyter
+ * `anchor-link`, AnchorJS, VuePress/VitePress `header-anchor`, Docusaurus `hash-link`, GitHub-style
+ * `anchor`/`heading-anchor`.
+ */
+const PERMALINK_CLASSES = [
+  'headerlink',
+  'anchor-link',
+  'anchorjs-link',
+  'header-anchor',
+  'hash-link',
+  'heading-anchor',
+  'header-link',
+  'permalink',
+];
+/** Text of a permalink anchor: ¶ § # 🔗 ⚓ link symbols, or icon-font glyphs (private-use characters). */
+const PERMALINK_GLYPHS = /^[\s¶§#🔗⚓\u{1F517}\p{Co}]*$/u;
+const PRIVATE_USE = /\p{Co}/gu;
+const HAS_PRIVATE_USE = /\p{Co}/u;
+
+/**
+ * Removes permalink anchors (by class, or a fragment link whose text is only a permalink glyph) and icon-font
+ * glyphs (private-use characters) from headings, definition terms and captions, so `csv.reader(…)¶` and
+ * `Install \uf0c1` come out as `csv.reader(…)` and `Install`.
+ */
+export function dropPermalinks($: CheerioAPI): void {
+  $(PERMALINK_CLASSES.map((name) => `a.${name}`).join(', ')).remove();
+  $('a[href^="#"]').each((_, el) => {
+    if (PERMALINK_GLYPHS.test($(el).text())) $(el).remove();
+  });
+  $('h1, h2, h3, h4, h5, h6, dt, caption, figcaption').each((_, el) => {
+    for (const node of $(el).find('*').addBack().contents().toArray()) {
+      if (isText(node) && HAS_PRIVATE_USE.test(node.data)) node.data = node.data.replace(PRIVATE_USE, '');
+    }
+  });
+}
+
 /** class/id words that mark page chrome (after Readability's "unlikely candidates"). */
 const CHROME_WORDS = new Set([
   'nav',
@@ -191,6 +228,7 @@ export interface MainContent {
 /** Strips page chrome and returns the main content element (the document is modified in place). */
 export function mainContent($: CheerioAPI, options: MainContentOptions): MainContent | undefined {
   $(ALWAYS_DROP).remove();
+  dropPermalinks($);
   $('*').each((_, el) => {
     if (isTag(el) && isCookieBanner(el)) $(el).remove();
   });
