@@ -144,3 +144,59 @@ describe('long lines', () => {
     expect(doc.blocks.find((block) => block.text === 'tail paragraph')?.provenance.lineStart).toBe(7);
   });
 });
+
+describe('Python-Markdown and Material for MkDocs syntax', () => {
+  const source = [
+    '# Setup { #setup .main }', // 1
+    '', // 2
+    '## Options <!-- md:version 9.2 --> {: #options }', // 3
+    '', // 4
+    '<!-- md:flag experimental -->', // 5
+    '', // 6
+    '!!! note "Before you start"', // 7
+    '    Install **Python** first.', // 8
+    '', // 9
+    '    - one step', // 10
+    '    - another', // 11
+    '', // 12
+    '???+ warning', // 13
+    '    Collapsible text.', // 14
+    '', // 15
+    '=== "pip"', // 16
+    '', // 17
+    '    ```sh', // 18
+    '    pip install mkdocs', // 19
+    '    ```', // 20
+    '', // 21
+    '=== "1. conda"', // 22
+    '    Use conda instead.', // 23
+    '', // 24
+    'After the tabs.', // 25
+    '',
+    '```text',
+    '!!! note "inside code"',
+    '    stays code',
+    '```',
+  ].join('\n');
+
+  it('keeps attribute lists and HTML comments out of headings, and reads admonitions and tabs as titled blocks', async () => {
+    const doc = await new MarkdownLoader().load(fixture(source));
+    const shape = doc.blocks.map((b) => [b.kind, b.text, b.provenance.lineStart]);
+    expect(shape).toEqual([
+      ['heading', 'Setup', 1],
+      ['heading', 'Options', 3],
+      ['paragraph', 'Note: Before you start', 7],
+      ['paragraph', 'Install Python first.', 8],
+      ['list', '- one step\n- another', 10],
+      ['paragraph', 'Warning', 13],
+      ['paragraph', 'Collapsible text.', 14],
+      ['paragraph', 'pip', 16],
+      ['code', 'pip install mkdocs', 18],
+      ['paragraph', '1. conda', 22],
+      ['paragraph', 'Use conda instead.', 23],
+      ['paragraph', 'After the tabs.', 25],
+      ['code', '!!! note "inside code"\n    stays code', 27],
+    ]);
+    expect(doc.blocks.find((b) => b.kind === 'code' && b.text.startsWith('pip'))).toMatchObject({ language: 'sh' });
+  });
+});

@@ -20,6 +20,7 @@ import { unified } from 'unified';
 import { parse as parseYaml } from 'yaml';
 import { MEDIA_TYPES } from '../detect.js';
 import { assembleNormalized, normalizeText } from '../normalize.js';
+import { type LineMap, prepareMarkdown, stripAttributeList } from './markdown-dialects.js';
 import { renderList, renderTable } from './render.js';
 import { sourceText } from './text.js';
 
@@ -30,9 +31,6 @@ const MDX_STATEMENT = /^(?:import|export)\s[^\n]*(?:from\s+)?['"][^'"]+['"];?\s*
 /** Docusaurus admonition fences (`:::tip Title` … `:::`): the markers go, a title stays. */
 const ADMONITION = /^:::\s*[\w-]*\s*/;
 
-/** Parsed line number → line number in the file (they differ where a long line was broken up). */
-type LineMap = (line: number) => number;
-
 let lineMap: LineMap = (line) => line;
 
 function lines(node: Nodes): { lineStart?: number; lineEnd?: number } {
@@ -41,33 +39,8 @@ function lines(node: Nodes): { lineStart?: number; lineEnd?: number } {
   return start === undefined || end === undefined ? {} : { lineStart: lineMap(start), lineEnd: lineMap(end) };
 }
 
-/**
- * The parser's inline pass takes time quadratic in a paragraph's length (a 1 MiB one-line paragraph with
- * emphasis and links took 26 s, 5 MiB did not finish), so a line longer than `LONG_LINE` is broken at spaces
- * into paragraphs of at most about `PIECE` characters before parsing. Blocks keep the file's line numbers.
- */
-const LONG_LINE = 32 * 1024;
-const PIECE = 8 * 1024;
-
-export function breakLongLines(text: string): { text: string; lineOf: LineMap } {
-  const source = text.split('\n');
-  if (source.every((line) => line.length <= LONG_LINE)) return { text, lineOf: (line) => line };
-  const out: string[] = [];
-  const original: number[] = [];
-  for (const [index, line] of source.entries()) {
-    let rest = line;
-    while (rest.length > LONG_LINE) {
-      const space = rest.lastIndexOf(' ', PIECE);
-      const cut = space > 0 ? space : PIECE;
-      out.push(rest.slice(0, cut), '');
-      original.push(index + 1, index + 1);
-      rest = rest.slice(cut).trimStart();
-    }
-    out.push(rest);
-    original.push(index + 1);
-  }
-  return { text: out.join('\n'), lineOf: (line) => original[line - 1] ?? line };
-}
+/** HTML comments (`<!-- md:version 1.2 -->` annotations of Material for MkDocs) are not text. */
+const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
 
 function cleanParagraph(text: string): string {
   return text
@@ -137,15 +110,20 @@ function collect(nodes: readonly RootContent[], out: DraftBlock[], meta: { front
         meta.front ??= node.value;
         break;
       case 'heading':
+        // Inline HTML (comments, tags) and a trailing `{ #id .class }` attribute list are markup, not heading text.
         out.push({
           kind: 'heading',
           level: node.depth as HeadingLevel,
-          text: mdastText(node).trim(),
+          text: stripAttributeList(mdastText(node, { includeHtml: false })),
           provenance: lines(node),
         });
         break;
       case 'paragraph':
-        out.push({ kind: 'paragraph', text: cleanParagraph(mdastText(node)), provenance: lines(node) });
+        out.push({
+          kind: 'paragraph',
+          text: cleanParagraph(mdastText(node).replace(HTML_COMMENT, '')),
+          provenance: lines(node),
+        });
         break;
       case 'code':
         out.push({
@@ -170,6 +148,7 @@ function collect(nodes: readonly RootContent[], out: DraftBlock[], meta: { front
       case 'html': {
         // Raw HTML (and MDX components like <Foo />): keep any text it carries.
         const text = node.value
+          .replace(HTML_COMMENT, ' ')
           .replace(/<[^>]*>/g, ' ')
           .replace(/\s+/g, ' ')
           .trim();
@@ -195,10 +174,10 @@ export class MarkdownLoader implements Loader {
     const { text, metadata: decoding } = sourceText(source);
     let tree: Root;
     // Controls go before parsing: the parser turns NUL into U+FFFD, which normalising afterwards would keep.
-    const broken = breakLongLines(normalizeText(text, { accents: false }));
-    lineMap = broken.lineOf;
+    const prepared = prepareMarkdown(normalizeText(text, { accents: false }));
+    lineMap = prepared.lineOf;
     try {
-      tree = parser.parse(broken.text);
+      tree = parser.parse(prepared.text);
     } catch (error) {
       throw new WinnowError('E_PARSE', `the Markdown cannot be parsed: ${(error as Error).message}`, {
         file: source.uri,
