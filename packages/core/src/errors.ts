@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   E_CONFIG_NOT_FOUND: 'A configuration file does not exist',
   E_FILE_NOT_FOUND: 'An input file or folder does not exist',
   E_FILE_TOO_LARGE: 'An input file is over the configured size limit',
+  E_PERMISSION: 'An input file or folder exists but may not be read (EACCES, EPERM)',
+  E_FILE_NAME: 'A file name is not valid UTF-8, so it cannot be opened or given an id',
   E_UNSUPPORTED_TYPE: 'No loader handles this kind of file',
   E_TYPE_MISMATCH: "A file's bytes do not match its extension",
   E_ENCODING: 'Text is not valid in its declared or detected encoding',

@@ -20,7 +20,7 @@ export { PdfLoader, type PdfLoaderOptions } from './pdf/loader.js';
 export { type DefaultLoaderOptions, defaultLoaders, LoaderRegistry } from './registry.js';
 export { type BeirSourceOptions, beirSource } from './sources/beir.js';
 export { type FileSourceOptions, type FolderSourceOptions, fileSource, folderSource } from './sources/folder.js';
-export type { SkipReason } from './sources/walk.js';
+export { type SkipDetail, type SkippedEntry, type SkipReason, skippedEntry } from './sources/walk.js';
 export {
   type DocumentSource,
   type IngestFailure,

@@ -5,7 +5,7 @@ import { documentIdFromPath, ingestConfigSchema, WinnowError } from '@winnow/cor
 import type { TypeMismatchPolicy } from '../detect.js';
 import type { DocumentSource, SourceItem } from '../types.js';
 import { readSourceFile } from './read.js';
-import { type SkipReason, walk } from './walk.js';
+import { type SkipDetail, type SkipReason, walk } from './walk.js';
 
 const DEFAULTS = ingestConfigSchema.parse({});
 
@@ -23,7 +23,8 @@ export interface FolderSourceOptions {
   /** The encoding of text files (WHATWG label), overriding detection; default: detect. */
   encoding?: string | undefined;
   signal?: AbortSignal;
-  onSkip?: (path: string, reason: SkipReason) => void;
+  /** Each entry passed over on purpose, with why (`skippedEntry` turns it into a run-report line). */
+  onSkip?: (path: string, reason: SkipReason, detail?: SkipDetail) => void;
 }
 
 /**

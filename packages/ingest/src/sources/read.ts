@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { contentHash, type SourceDocument, WinnowError } from '@winnow/core';
 import { detectMediaType, MEDIA_TYPES, type TypeMismatchPolicy } from '../detect.js';
 import type { SourceItem } from '../types.js';
+import { fsError } from './walk.js';
 
 export interface FileReadOptions {
   maxFileBytes: number;
@@ -44,12 +45,7 @@ export async function readSourceFile(
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    return reject(
-      id,
-      uri,
-      new WinnowError('E_FILE_NOT_FOUND', `cannot be read (${code})`, { file: path, cause: error }),
-    );
+    return reject(id, uri, fsError(error, path, 'cannot be read'));
   }
   const detection = detectMediaType(bytes, path);
   const metadata: SourceDocument['metadata'] = {

@@ -4,7 +4,7 @@
  * walked in memory proportional to its number of pending directories, not its number of files.
  */
 import type { Dir, Dirent, Stats } from 'node:fs';
-import { opendir, stat } from 'node:fs/promises';
+import { opendir, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { throwIfAborted, WinnowError } from '@winnow/core';
 import picomatch from 'picomatch';
@@ -17,10 +17,40 @@ export interface WalkOptions {
   followSymlinks: boolean;
   signal?: AbortSignal;
   /** Told about each entry passed over on purpose (a symlink not followed, a loop, an excluded folder). */
-  onSkip?: (path: string, reason: SkipReason) => void;
+  onSkip?: (path: string, reason: SkipReason, detail?: SkipDetail) => void;
 }
 
-export type SkipReason = 'symlink' | 'symlink-loop' | 'excluded' | 'not-a-file';
+/**
+ * Why an entry was passed over: `symlink` (links are not followed: `ingest.followSymlinks` is off),
+ * `symlink-loop` (a followed link leads back to a folder already walked), `symlink-outside-root` (a followed link
+ * leads out of the root), `excluded` (a folder matching `exclude`), `not-a-file` (a socket, FIFO or device).
+ */
+export type SkipReason = 'symlink' | 'symlink-loop' | 'symlink-outside-root' | 'excluded' | 'not-a-file';
+
+export interface SkipDetail {
+  /** Where a symbolic link points (as written in the link). */
+  target?: string;
+}
+
+/** A passed-over entry for a run report: the path, the reason and a sentence saying why. */
+export interface SkippedEntry extends SkipDetail {
+  path: string;
+  reason: SkipReason;
+  why: string;
+}
+
+const WHY: Record<SkipReason, string> = {
+  symlink: 'a symbolic link, not followed (ingest.followSymlinks is off)',
+  'symlink-loop': 'a symbolic link back to a folder already walked (a loop)',
+  'symlink-outside-root': 'a symbolic link to a place outside the folder being indexed',
+  excluded: 'matches ingest.exclude',
+  'not-a-file': 'neither a file nor a folder (a socket, FIFO or device)',
+};
+
+/** The report entry for a skip: use as `onSkip: (path, reason, detail) => skipped.push(skippedEntry(path, reason, detail))`. */
+export function skippedEntry(path: string, reason: SkipReason, detail: SkipDetail = {}): SkippedEntry {
+  return { path, reason, why: WHY[reason], ...detail };
+}
 
 export type WalkEntry =
   | { kind: 'file'; path: string; relativePath: string; stats: Stats }
@@ -34,9 +64,42 @@ function inodeKey(stats: Stats): string {
   return `${stats.dev}:${stats.ino}`;
 }
 
-function fsError(error: unknown, path: string, what: string): WinnowError {
+/** A file system error as a WinnowError: E_PERMISSION for EACCES/EPERM, else E_FILE_NOT_FOUND, with the errno. */
+export function fsError(error: unknown, path: string, what: string): WinnowError {
   const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new WinnowError('E_PERMISSION', `${what}: permission denied (${code})`, {
+      file: path,
+      cause: error,
+      hint: 'give the indexing user read access, or exclude the path',
+    });
+  }
   return new WinnowError('E_FILE_NOT_FOUND', `${what} (${code})`, { file: path, cause: error });
+}
+
+/** A name as bytes shown in ASCII: printable ASCII as is, every other byte as \xNN. */
+function escapedName(name: Buffer): string {
+  let out = '';
+  for (const byte of name)
+    out +=
+      byte >= 0x20 && byte < 0x7f && byte !== 0x5c
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+/**
+ * Names in a folder that are not valid UTF-8 (Node reads them with U+FFFD in place of the bad bytes, and then
+ * cannot open them): the raw bytes, escaped, by the name Node reports.
+ */
+async function undecodableNames(folder: string): Promise<Map<string, string[]>> {
+  const names = new Map<string, string[]>();
+  for (const raw of await readdir(folder, { encoding: 'buffer' }).catch(() => [] as Buffer[])) {
+    const decoded = raw.toString('utf8');
+    if (!Buffer.from(decoded, 'utf8').equals(raw))
+      names.set(decoded, [...(names.get(decoded) ?? []), escapedName(raw)]);
+  }
+  return names;
 }
 
 export async function* walk(root: string, options: WalkOptions): AsyncGenerator<WalkEntry> {
@@ -69,11 +132,30 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
       };
       continue;
     }
+    let badNames: Map<string, string[]> | undefined;
     for await (const entry of dir) {
       throwIfAborted(options.signal, `walking ${root}`);
       const path = join(folder, entry.name);
       const rel = toPosix(relative(root, path));
-      const resolved = await resolveEntry(entry, path, options);
+      if (entry.name.includes('\ufffd')) {
+        badNames ??= await undecodableNames(folder);
+        // Several bad names may read alike: each entry takes the next of them.
+        const escaped = badNames.get(entry.name)?.shift();
+        if (escaped !== undefined) {
+          const shown = join(folder, escaped);
+          yield {
+            kind: 'error',
+            path: shown,
+            relativePath: toPosix(relative(root, shown)),
+            error: new WinnowError('E_FILE_NAME', `the name is not valid UTF-8 (bytes shown as \\xNN)`, {
+              file: shown,
+              hint: 'rename the file to UTF-8, e.g. with convmv',
+            }),
+          };
+          continue;
+        }
+      }
+      const resolved = await resolveEntry(entry, path, root, options);
       if (resolved.kind === 'error') {
         yield { kind: 'error', path, relativePath: rel, error: resolved.error };
         continue;
@@ -87,7 +169,14 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
         }
         const key = inodeKey(stats);
         if (visited.has(key)) {
-          options.onSkip?.(path, 'symlink-loop');
+          options.onSkip?.(
+            path,
+            'symlink-loop',
+            await readlink(path).then(
+              (target) => ({ target }),
+              () => ({}),
+            ),
+          );
           continue;
         }
         visited.add(key);
@@ -103,11 +192,19 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
 
 type Resolved = { kind: 'ok'; stats: Stats } | { kind: 'skip' } | { kind: 'error'; error: WinnowError };
 
-async function resolveEntry(entry: Dirent, path: string, options: WalkOptions): Promise<Resolved> {
+async function resolveEntry(entry: Dirent, path: string, root: string, options: WalkOptions): Promise<Resolved> {
   try {
     if (entry.isSymbolicLink()) {
+      const target = await readlink(path).catch(() => undefined);
+      const detail = target === undefined ? {} : { target };
       if (!options.followSymlinks) {
-        options.onSkip?.(path, 'symlink');
+        options.onSkip?.(path, 'symlink', detail);
+        return { kind: 'skip' };
+      }
+      const real = await realpath(path).catch(() => undefined);
+      const realRoot = await realpath(root).catch(() => root);
+      if (real !== undefined && real !== realRoot && !real.startsWith(`${realRoot}${sep}`)) {
+        options.onSkip?.(path, 'symlink-outside-root', detail);
         return { kind: 'skip' };
       }
     }
