@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -82,5 +82,52 @@ describe('beirSource', () => {
       code: 'E_DATASET_INVALID',
       message: expect.stringContaining('broken.jsonl.gz'),
     });
+  });
+
+  it('reads a corpus whose first line starts with a UTF-8 byte-order mark, and CRLF lines', async () => {
+    const file = join(dir, 'bom', 'corpus.jsonl');
+    mkdirSync(join(dir, 'bom'));
+    const lines = ['{"_id":"d1","text":"first record"}', '{"_id":"d2","text":"second record"}'];
+    writeFileSync(file, `\ufeff${lines.join('\r\n')}\r\n`);
+    const { documents, failures } = await collectAll(beirSource(file));
+    expect(failures).toEqual([]);
+    expect(documents.map((doc) => [doc.id, doc.text])).toEqual([
+      ['d1', 'first record'],
+      ['d2', 'second record'],
+    ]);
+  });
+
+  it('skips a record over the size limit and stops a gzip bomb at the decompressed-size cap', async () => {
+    const file = join(dir, 'long.jsonl.gz');
+    const huge = JSON.stringify({ _id: 'huge', text: 'x'.repeat(200_000) });
+    writeFileSync(file, gzipSync(['{"_id":"a","text":"before"}', huge, '{"_id":"b","text":"after"}', ''].join('\n')));
+    const { documents, failures } = await collectAll(beirSource(file, { maxRecordBytes: 100_000 }));
+    expect(documents.map((doc) => doc.id)).toEqual(['a', 'b']);
+    expect(failures).toEqual([
+      expect.objectContaining({
+        id: 'line 2',
+        code: 'E_FILE_TOO_LARGE',
+        message: expect.stringMatching(
+          /long\.jsonl\.gz.*setting ingest\.maxFileBytes.*line 2 is 200\d\d\d bytes, over the limit of 100000/,
+        ),
+      }),
+    ]);
+    // 200 MB of one repeated line compress to about 200 KB: reading stops at the cap, after the records before it.
+    const bomb = join(dir, 'bomb.jsonl.gz');
+    writeFileSync(
+      bomb,
+      gzipSync(Buffer.concat([Buffer.from('{"_id":"first","text":"kept"}\n'), Buffer.alloc(200_000_000, 'z')])),
+    );
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const item of beirSource(bomb, { maxDecompressedBytes: 10_000_000 })) {
+        seen.push(isRejection(item) ? item.rejected.code : item.id);
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({
+      code: 'E_FILE_TOO_LARGE',
+      message: expect.stringMatching(/bomb\.jsonl\.gz.*setting ingest\.maxDecompressedBytes.*more than 10000000 bytes/),
+    });
+    expect(seen).toEqual(['first']);
   });
 });
