@@ -3,8 +3,11 @@
  * then reindexing `new` must report exactly the changes in changes.json and leave the same chunks as a fresh index
  * of `new`; embeddings of unchanged chunks are reused, not recomputed. On the server and on PGlite.
  */
-import { readFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultLoaders, fileSource } from '@winnow/ingest';
+import { createIndexer } from '@winnow/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chunkSnapshot,
@@ -71,4 +74,25 @@ describe.each(['postgres', 'pglite'] as DriverName[])('reindex old → new on %s
       await fresh.close();
     }
   }, 900_000);
+});
+
+describe('a library run over part of a collection', () => {
+  it('keeps the documents the source does not name: deleteMissing is opt-in', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'winnow-three-'));
+    const old = join(MARKDOWN_VERSIONS, 'old');
+    for (const name of ['git.md', 'uninstall.md', 'completion.md']) await copyFile(join(old, name), join(folder, name));
+    const store = await openStore('pglite', models.embedder);
+    try {
+      expect((await indexFolder(models, store, folder)).added).toHaveLength(3);
+      await appendFile(join(folder, 'git.md'), '\nOne more line.\n');
+      const indexer = createIndexer({ loaders: defaultLoaders(), ...models, store });
+      const report = await indexer.run(fileSource(join(folder, 'git.md'), { root: folder }));
+      expect(report).toMatchObject({ changed: ['git.md'], deleted: [], failures: [] });
+      expect((await store.counts()).documents).toBe(3);
+      const removed = await indexer.run(fileSource(join(folder, 'git.md'), { root: folder }), { deleteMissing: true });
+      expect(removed.deleted.sort()).toEqual(['completion.md', 'uninstall.md']);
+    } finally {
+      await store.close();
+    }
+  });
 });

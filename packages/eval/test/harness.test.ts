@@ -24,7 +24,8 @@ let work: string;
 let dataset: string;
 let results: EvalResults;
 
-const base = { chunk: { split: false }, recall: { k: 20 } } as const;
+// Stage 2 is on by default; only dense+rerank asks for it here.
+const base = { chunk: { split: false }, recall: { k: 20 }, rerank: { provider: 'none' } } as const;
 const configurations = [
   { name: 'lexical', config: parseConfig({ ...base, recall: { ...base.recall, mode: 'lexical' } }) },
   {
