@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { isPageNumber, type PageLayout, removeFurniture, removeOverlays } from '../src/pdf/furniture.js';
+import type { LayoutBlock, Line } from '../src/pdf/layout.js';
 import { buildBlocks, joinTableRows, orderBlocks } from '../src/pdf/layout.js';
 import { buildSegments } from '../src/pdf/lines.js';
-import { joinLines } from '../src/pdf/paragraphs.js';
+import { HyphenEvidence, joinLines } from '../src/pdf/paragraphs.js';
 import { pageRuns, type TextRun } from '../src/pdf/runs.js';
 
 const SIZE = 10;
@@ -100,5 +102,70 @@ describe('joinLines', () => {
     expect(joinLines('soft\u00ad', 'ware')).toBe('software');
     expect(joinLines('plain', 'words')).toBe('plain words');
     expect(joinLines('日本語の', '文章')).toBe('日本語の文章');
+  });
+});
+
+describe('hyphens at line ends, judged by the document', () => {
+  const lines = (texts: string[]) => texts.map((text) => ({ text }) as Line);
+  const evidence = HyphenEvidence.fromLines([
+    lines([
+      'Only odd-numbered pages carry the header; the state-of-the-art method',
+      'counts pages that are odd and pages that are numbered, unlike the intervention',
+      'group where the in-',
+      'tervention was delayed and the con-',
+      'text was lost.',
+    ]),
+  ]);
+
+  it('keeps a hyphen the document uses elsewhere, or between two words it uses', () => {
+    expect(joinLines('on odd-', 'numbered pages', evidence)).toBe('on odd-numbered pages');
+    expect(joinLines('the state-of-', 'the-art method', evidence)).toBe('the state-of-the-art method');
+  });
+
+  it('drops a break hyphen: the joined word is used, or a part is not a word of the document', () => {
+    expect(joinLines('the in-', 'tervention was', evidence)).toBe('the intervention was');
+    // "con" and "text" are not both words elsewhere (the broken pieces themselves do not count).
+    expect(joinLines('the con-', 'text was', evidence)).toBe('the context was');
+    expect(evidence.words.has('tervention')).toBe(false);
+  });
+});
+
+describe('page furniture on printouts and slides', () => {
+  const line = (text: string, y0: number): Line => ({ text, x0: 50, x1: 550, y0, y1: y0 + 10, size: 10 });
+  const block = (lines: Line[]): LayoutBlock => ({ lines, x0: 50, x1: 550, y0: 0, y1: 0, table: false });
+  const page = (number: number, lines: Line[]): PageLayout => ({
+    page: number,
+    height: 800,
+    blocks: [block(lines)],
+    strays: [],
+  });
+
+  it('drops page numbers in several languages and a browser’s margin lines, even on a single page', () => {
+    for (const text of ['Page 1 sur 1', 'Seite 2 von 5', 'Страница 1 из 3', 'Página 3 de 9', '3/9', '- 12 -']) {
+      expect(isPageNumber(text)).toBe(true);
+    }
+    expect(isPageNumber('Chapter 3 of the report')).toBe(false);
+    const printout = page(1, [
+      line('07/12/2026, 10:32', 20),
+      line('Body text of the printed page.', 300),
+      line('https://example.org/article/42', 770),
+      line('Page 1 sur 1', 785),
+    ]);
+    removeFurniture([printout]);
+    expect(printout.blocks.flatMap((b) => b.lines.map((l) => l.text))).toEqual(['Body text of the printed page.']);
+  });
+
+  it('keeps only the last state of a slide built up by overlays', () => {
+    const pages = [
+      page(1, [line('Results', 100), line('First point', 200)]),
+      page(2, [line('Results', 100), line('First point', 200), line('Second point', 300)]),
+      page(3, [line('Conclusion', 100), line('Second point', 200)]),
+    ];
+    removeOverlays(pages);
+    expect(pages.map((p) => p.blocks.flatMap((b) => b.lines.map((l) => l.text)))).toEqual([
+      [],
+      ['Results', 'First point', 'Second point'],
+      ['Conclusion', 'Second point'],
+    ]);
   });
 });

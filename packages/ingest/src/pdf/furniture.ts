@@ -20,8 +20,17 @@ const MIN_PAGE_SHARE = 0.4;
 /** ...or be the very same outermost line of at least this many pages (a chapter's running header). */
 const MIN_OUTER_REPEATS = 3;
 
+/** "12", "- 12 -", "Page 3 of 9", "Page 1 sur 1", "Seite 2 von 5", "Страница 1 из 3", "iv", "3/9". */
 const PAGE_NUMBER =
-  /^(?:(?:page|p\.|seite|pagina|página)\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|\/|von|de)\s*\d{1,4})?$/iu;
+  /^(?:(?:page|p\.|seite|pagina|página|pág\.|strona|side|sida|sivu|страница|стр\.|σελίδα|sayfa)\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|\/|von|de|sur|di|van|af|av|z|из|από|\/)\s*\d{1,4})?$/iu;
+/**
+ * What a browser prints in the page margins (an address; a date and time) and nothing else on the line: furniture
+ * even on a one-page printout, where no line can recur.
+ */
+const PRINT_MARGIN = [
+  /^(?:https?|file):\/\/\S+$/iu,
+  /^\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?$/iu,
+];
 
 function key(text: string): string {
   return text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
@@ -35,6 +44,11 @@ function edgeOf(line: Line, height: number): 'top' | 'bottom' | undefined {
 
 export function isPageNumber(text: string): boolean {
   return PAGE_NUMBER.test(text.trim());
+}
+
+export function isPrintMargin(text: string): boolean {
+  const trimmed = text.trim();
+  return PRINT_MARGIN.some((pattern) => pattern.test(trimmed));
 }
 
 /** The topmost and bottommost lines of a page: where running headers and footers sit. */
@@ -83,11 +97,31 @@ export function removeFurniture(pages: PageLayout[]): void {
       block.lines = block.lines.filter((line) => {
         const edge = edgeOf(line, page.height);
         if (!edge) return true;
-        if (isPageNumber(line.text) || count(`${edge}:${key(line.text)}`) >= minPages) return false;
+        if (isPageNumber(line.text) || isPrintMargin(line.text)) return false;
+        if (count(`${edge}:${key(line.text)}`) >= minPages) return false;
         return !(edges.has(line) && count(`outer:${line.text}`) >= MIN_OUTER_REPEATS);
       });
     }
     page.blocks = page.blocks.filter((block) => block.lines.length > 0);
     page.strays = page.strays.filter((stray) => count(`stray:${key(stray)}`) < minPages);
+  }
+}
+
+/**
+ * Slide overlays (beamer `\pause`, `\only`): a page whose every line is again on the next page, in the same
+ * order, is an earlier state of that slide, and its text would be indexed twice. Its blocks are dropped (its page
+ * break stays). Pages of one or no line are left alone.
+ */
+export function removeOverlays(pages: PageLayout[]): void {
+  for (let index = 0; index + 1 < pages.length; index += 1) {
+    const page = pages[index] as PageLayout;
+    const lines = page.blocks.flatMap((block) => block.lines.map((line) => line.text.trim())).filter(Boolean);
+    if (lines.length < 2) continue;
+    const next = (pages[index + 1] as PageLayout).blocks.flatMap((block) =>
+      block.lines.map((line) => line.text.trim()),
+    );
+    let at = 0;
+    for (const line of next) if (line === lines[at]) at += 1;
+    if (at === lines.length) page.blocks = [];
   }
 }

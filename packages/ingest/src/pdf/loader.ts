@@ -12,12 +12,12 @@ import type { PDFDocumentProxy } from 'pdfjs-dist';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 import { assembleNormalized } from '../normalize.js';
 import { type PasswordTable, passwordFor } from '../passwords.js';
-import { type PageLayout, removeFurniture } from './furniture.js';
+import { type PageLayout, removeFurniture, removeOverlays } from './furniture.js';
 import { buildBlocks, joinTableRows, orderBlocks } from './layout.js';
 import { buildSegments } from './lines.js';
 import { pdfMetadata } from './metadata.js';
 import { openPdf } from './open.js';
-import { pageDrafts, styleStats } from './paragraphs.js';
+import { HyphenEvidence, pageDrafts, styleStats } from './paragraphs.js';
 import { type PdfFontStyle, pageRuns } from './runs.js';
 
 export interface PdfLoaderOptions {
@@ -50,12 +50,14 @@ export class PdfLoader implements Loader {
       const info = await parser.getInfo();
       const layouts = await readPages(document, file, options.signal);
       removeFurniture(layouts);
+      removeOverlays(layouts);
       const stats = styleStats(layouts.flatMap((p) => p.blocks.flatMap((b) => b.lines)));
+      const evidence = HyphenEvidence.fromLines(layouts.flatMap((p) => p.blocks.map((b) => b.lines)));
       const drafts: DraftBlock[] = [];
       let textChars = 0;
       for (const layout of layouts) {
         drafts.push({ kind: 'pageBreak', page: layout.page, text: '', provenance: { page: layout.page } });
-        const pageBlocks = pageDrafts(layout.blocks, stats, layout.page);
+        const pageBlocks = pageDrafts(layout.blocks, stats, layout.page, evidence);
         for (const stray of layout.strays)
           pageBlocks.push({ kind: 'paragraph', text: stray, provenance: { page: layout.page } });
         for (const block of pageBlocks) textChars += block.text.replace(/[\s\p{P}]/gu, '').length;

@@ -48,11 +48,67 @@ export function styleStats(lines: Iterable<Line>): TextStyleStats {
   return { bodySize, headingSizes };
 }
 
-/** Joins two lines of one paragraph, repairing a word broken by a hyphen at the end of the first. */
-export function joinLines(first: string, second: string): string {
+const LINE_END_HYPHEN = /(\p{L}+)[-\u2010]$/u;
+const LEADING_WORD = /^\p{L}+/u;
+const WORD_OR_COMPOUND = /\p{L}+(?:[-\u2010]\p{L}+)*/gu;
+
+/**
+ * What the document itself says about words broken at a line end by a hyphen (no dictionary): the words and the
+ * hyphenated compounds it uses elsewhere, leaving out the pieces around each line-end hyphen.
+ */
+export class HyphenEvidence {
+  readonly words = new Set<string>();
+  readonly compounds = new Set<string>();
+
+  /** From every block's lines in reading order. */
+  static fromLines(blocks: Iterable<readonly Line[]>): HyphenEvidence {
+    const evidence = new HyphenEvidence();
+    for (const lines of blocks) {
+      let afterHyphen = false;
+      for (const line of lines) {
+        let text = line.text;
+        // The continuation of a broken word and the broken part are not evidence of themselves.
+        if (afterHyphen) text = text.replace(LEADING_WORD, '');
+        afterHyphen = LINE_END_HYPHEN.test(text);
+        if (afterHyphen) text = text.replace(LINE_END_HYPHEN, '');
+        for (const [token] of text.matchAll(WORD_OR_COMPOUND)) {
+          const lower = token.toLowerCase().replace(/\u2010/gu, '-');
+          const parts = lower.split('-');
+          for (let i = 1; i < parts.length; i += 1) evidence.compounds.add(`${parts[i - 1]}-${parts[i]}`);
+          for (const part of parts) evidence.words.add(part);
+        }
+      }
+    }
+    return evidence;
+  }
+
+  /**
+   * Whether `left-` at a line end and `right` on the next line are a compound whose hyphen is real: the joined
+   * word is not used in the document, and the hyphenated pair is, or both parts are words of their own.
+   */
+  keepsHyphen(left: string, right: string): boolean {
+    const l = left.toLowerCase();
+    const r = right.toLowerCase();
+    if (this.words.has(l + r)) return false;
+    if (this.compounds.has(`${l}-${r}`)) return true;
+    return l.length > 1 && r.length > 1 && this.words.has(l) && this.words.has(r);
+  }
+}
+
+/**
+ * Joins two lines of one paragraph, repairing a word broken by a hyphen at the end of the first. A hyphen before
+ * a lower-case continuation is a break (dropped) unless the document's `evidence` says the compound is real
+ * (`odd-` + `numbered` where "odd-numbered" or both words occur elsewhere).
+ */
+export function joinLines(first: string, second: string, evidence?: HyphenEvidence): string {
   if (first.length === 0) return second;
   if (first.endsWith('\u00ad')) return first.slice(0, -1) + second;
-  if (/\p{L}[-\u2010]$/u.test(first) && /^\p{Ll}/u.test(second)) return first.slice(0, -1) + second;
+  const broken = LINE_END_HYPHEN.exec(first);
+  if (broken && /^\p{Ll}/u.test(second)) {
+    const right = LEADING_WORD.exec(second)?.[0] ?? '';
+    if (evidence?.keepsHyphen(broken[1] ?? '', right)) return first + second;
+    return first.slice(0, -1) + second;
+  }
   // A dash after a word or number at the line end continues it: "1040NR-" + "EZ", "2018–" + "23–51".
   if (/[\p{L}\p{N}][-\u2010\u2013]$/u.test(first)) return first + second;
   if (isUnspaced(first.at(-1) ?? '') && isUnspaced(second[0] ?? '')) return first + second;
@@ -104,7 +160,12 @@ function median(values: readonly number[]): number {
 }
 
 /** Turns a page's ordered blocks into draft blocks (headings, paragraphs, tables) for that page. */
-export function pageDrafts(blocks: readonly LayoutBlock[], stats: TextStyleStats, page: number): DraftBlock[] {
+export function pageDrafts(
+  blocks: readonly LayoutBlock[],
+  stats: TextStyleStats,
+  page: number,
+  evidence?: HyphenEvidence,
+): DraftBlock[] {
   const drafts: DraftBlock[] = [];
   for (const block of blocks) {
     if (block.table) {
@@ -118,7 +179,7 @@ export function pageDrafts(blocks: readonly LayoutBlock[], stats: TextStyleStats
       continue;
     }
     for (const paragraph of splitParagraphs(block)) {
-      const text = paragraph.lines.reduce((acc, line) => joinLines(acc, line.text), '');
+      const text = paragraph.lines.reduce((acc, line) => joinLines(acc, line.text, evidence), '');
       const size = roundSize(median(paragraph.lines.map((l) => l.size)));
       const level = stats.headingSizes.indexOf(size);
       if (level >= 0 && text.length <= HEADING_MAX_CHARS && /\p{L}{2}/u.test(text)) {
