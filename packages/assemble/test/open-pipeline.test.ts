@@ -118,6 +118,9 @@ describe('the schema stays strict for built-in names', () => {
     );
     expect(() => parseConfig({ rerank: { provider: 'http', options: { x: 1 } } })).toThrow(/rerank\.options/);
     expect(() => parseConfig({ rerank: { provider: 'Bad Name' } })).toThrow(/rerank\.provider/);
+    expect(() => parseConfig({ rerank: { provider: 'none' }, retrieval: { stages: [{ use: 'rerank' }] } })).toThrow(
+      /retrieval\.stages\.0\.use.*needs a reranker|needs a reranker/,
+    );
     // A registered name takes any options; they reach its factory unchecked.
     expect(parseConfig({ rerank: { provider: 'mine', options: { x: 1 } } }).rerank.options).toEqual({ x: 1 });
   });

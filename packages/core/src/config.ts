@@ -320,21 +320,34 @@ export const generateConfigSchema = z
   })
   .prefault({});
 
-export const pipelineConfigSchema = z.strictObject({
-  version: z.literal(1).default(1),
-  /** A name for reports (eval compares configurations by name). */
-  name: z.string().min(1).optional(),
-  store: storeConfigSchema,
-  ingest: ingestConfigSchema,
-  chunk: chunkConfigSchema,
-  embed: embedConfigSchema,
-  recall: recallConfigSchema,
-  rerank: rerankConfigSchema,
-  fusion: fusionConfigSchema,
-  retrieval: retrievalConfigSchema,
-  prompt: promptConfigSchema,
-  generate: generateConfigSchema,
-});
+export const pipelineConfigSchema = z
+  .strictObject({
+    version: z.literal(1).default(1),
+    /** A name for reports (eval compares configurations by name). */
+    name: z.string().min(1).optional(),
+    store: storeConfigSchema,
+    ingest: ingestConfigSchema,
+    chunk: chunkConfigSchema,
+    embed: embedConfigSchema,
+    recall: recallConfigSchema,
+    rerank: rerankConfigSchema,
+    fusion: fusionConfigSchema,
+    retrieval: retrievalConfigSchema,
+    prompt: promptConfigSchema,
+    generate: generateConfigSchema,
+  })
+  .superRefine((config, ctx) => {
+    // Caught here rather than at the first query: a rerank stage needs a reranker.
+    for (const [i, stage] of (config.retrieval.stages ?? []).entries()) {
+      if (stage.use === 'rerank' && config.rerank.provider === 'none') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retrieval', 'stages', i, 'use'],
+          message: 'a rerank stage needs a reranker (rerank.provider is none)',
+        });
+      }
+    }
+  });
 
 export type PipelineConfig = z.output<typeof pipelineConfigSchema>;
 export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
