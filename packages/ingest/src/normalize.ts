@@ -40,8 +40,14 @@ const ACCENTS = Object.keys(COMBINING).join('');
 const ACCENT_BEFORE = new RegExp(`(?<!\\p{L})([${ACCENTS}])(\\p{L})`, 'gu');
 const ACCENT_AFTER = new RegExp(`(\\p{L})([${ACCENTS}])(?!\\p{L})`, 'gu');
 
+/** Whether a text is only spacing accents (a glyph a PDF places over a letter by itself). */
+export function isSpacingAccents(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed.length > 0 && [...trimmed].every((char) => COMBINING[char] !== undefined);
+}
+
 /** The letter with the accent's combining form, when they compose to one character; else undefined. */
-function composed(letter: string, accent: string): string | undefined {
+export function composed(letter: string, accent: string): string | undefined {
   const joined = `${letter}${COMBINING[accent] ?? ''}`.normalize('NFC');
   return [...joined].length === 1 ? joined : undefined;
 }

@@ -4,6 +4,7 @@
  * writing (Japanese tategaki) are transposed, so the same line and column logic serves both.
  */
 
+import { composed, isSpacingAccents } from '../normalize.js';
 import { isUnspaced } from '../script.js';
 
 /** The parts of a pdf.js text item this module reads. */
@@ -205,6 +206,90 @@ export function pageRuns(page: PdfPageText): PageRuns {
     }
   }
   return mode === 'horizontal'
-    ? { mode, runs, strays, width: page.width, height: page.height }
+    ? { mode, runs: attachAccents(runs), strays, width: page.width, height: page.height }
     : { mode, runs, strays, width: page.height, height: page.width };
+}
+
+/**
+ * A spacing accent drawn as a glyph of its own over (or just before) a letter, as TeX and some Greek fonts do
+ * (`´` over `e`, `΄` before `Ε`), would otherwise be a line of its own, a paragraph or a fake table cell. It is
+ * joined to the letter under it: the run whose box holds the accent's centre (or lies just below it), at the
+ * character nearest that place (positions estimated in proportion to the run's width) that composes with it.
+ */
+export function attachAccents(runs: readonly TextRun[]): TextRun[] {
+  const hosts = runs.filter((run) => !isSpacingAccents(run.text));
+  const kept: TextRun[] = [];
+  const texts = new Map<TextRun, string>(hosts.map((run) => [run, run.text]));
+  for (const run of runs) {
+    if (!isSpacingAccents(run.text)) continue;
+    const accent = run.text.trim();
+    const centre = (run.x0 + run.x1) / 2;
+    const middle = (run.y0 + run.y1) / 2;
+    let host: TextRun | undefined;
+    let distance = Number.POSITIVE_INFINITY;
+    for (const candidate of hosts) {
+      const slack = 0.3 * candidate.size;
+      if (centre < candidate.x0 - slack || centre > candidate.x1 + slack) continue;
+      // Above the letter (y grows downwards), or level with it.
+      if (middle > candidate.y1 || middle < candidate.y0 - candidate.size) continue;
+      const gap = Math.abs((candidate.y0 + candidate.y1) / 2 - middle);
+      if (gap < distance) {
+        host = candidate;
+        distance = gap;
+      }
+    }
+    const text = host === undefined ? undefined : texts.get(host);
+    const joined = host === undefined || text === undefined ? undefined : withAccent(text, host, centre, accent);
+    if (host === undefined || joined === undefined) {
+      kept.push(run);
+      continue;
+    }
+    texts.set(host, joined);
+  }
+  const out = runs.filter((run) => !isSpacingAccents(run.text) || kept.includes(run));
+  return out.map((run) => {
+    const text = texts.get(run);
+    return text === undefined || text === run.text ? run : { ...run, text };
+  });
+}
+
+/** Rough advance widths (in em) of proportional Latin type, to place a point inside a run without font metrics. */
+function advance(char: string): number {
+  if (char === ' ' || /[il.,:;!|'’]/u.test(char)) return 0.27;
+  if (/[fjrtI()[\]-]/u.test(char)) return 0.33;
+  if (/[mwMW]/u.test(char)) return 0.85;
+  if (/\p{Lu}/u.test(char)) return 0.68;
+  return 0.55;
+}
+
+/** The index of the character under `x`, widths estimated by `advance`. */
+function charAt(chars: readonly string[], host: TextRun, x: number): number {
+  const widths = chars.map(advance);
+  const total = widths.reduce((sum, width) => sum + width, 0);
+  const target = ((x - host.x0) / Math.max(1e-6, host.x1 - host.x0)) * total;
+  let edge = 0;
+  for (const [index, width] of widths.entries()) {
+    edge += width;
+    if (target < edge) return index;
+  }
+  return chars.length - 1;
+}
+
+/** The host's text with the accent composed onto the letter nearest `x`, or undefined when none composes. */
+function withAccent(text: string, host: TextRun, x: number, accent: string): string | undefined {
+  const chars = [...text];
+  const estimate = charAt(chars, host, x);
+  for (const offset of [0, 1, -1, 2, -2]) {
+    const index = Math.min(chars.length - 1, Math.max(0, estimate + offset));
+    const letter = chars[index] as string;
+    const result = [...accent].reduce<string | undefined>(
+      (current, mark) => (current === undefined ? undefined : composed(current, mark)),
+      letter,
+    );
+    if (result !== undefined && /\p{L}/u.test(letter)) {
+      chars[index] = result;
+      return chars.join('');
+    }
+  }
+  return undefined;
 }
