@@ -15,6 +15,7 @@ import { type PasswordTable, passwordFor } from '../passwords.js';
 import { type PageLayout, removeFurniture, removeOverlays } from './furniture.js';
 import { buildBlocks, joinTableRows, orderBlocks } from './layout.js';
 import { buildSegments } from './lines.js';
+import { separateMargins } from './margins.js';
 import { pdfMetadata } from './metadata.js';
 import { openPdf } from './open.js';
 import { HyphenEvidence, pageDrafts, styleStats } from './paragraphs.js';
@@ -121,8 +122,13 @@ async function readPages(document: PDFDocumentProxy, file: string, signal?: Abor
       items: content.items.filter((item): item is TextItem => 'str' in item),
       styles: content.styles as Record<string, PdfFontStyle>,
     });
-    const lines = joinTableRows(buildSegments(runs.runs), runs.width);
-    layouts.push({ page: number, height: runs.height, blocks: orderBlocks(buildBlocks(lines)), strays: runs.strays });
+    const { body, notes } = separateMargins(joinTableRows(buildSegments(runs.runs), runs.width), runs.width);
+    layouts.push({
+      page: number,
+      height: runs.height,
+      blocks: orderBlocks(buildBlocks(body)),
+      strays: [...runs.strays, ...notes],
+    });
     page.cleanup();
   }
   return layouts;
