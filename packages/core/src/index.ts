@@ -1,3 +1,4 @@
+export * from './budget.js';
 export * from './chat.js';
 export * from './config.js';
 export * from './contracts.js';

@@ -1,4 +1,3 @@
-export { type BudgetOptions, withinBudget } from './budget.js';
 export { type DecodedText, type DetectOptions, decodeDetected, decodeText } from './decode.js';
 export { type Detection, detectMediaType, MEDIA_TYPES, type TypeMismatchPolicy } from './detect.js';
 export {

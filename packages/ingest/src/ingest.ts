@@ -7,8 +7,8 @@ import {
   throwIfAborted,
   toWinnowError,
   WinnowError,
+  withinBudget,
 } from '@winnow/core';
-import { withinBudget } from './budget.js';
 import { defaultLoaders, LoaderRegistry } from './registry.js';
 import { type IngestFailure, type IngestResult, isRejection, type SourceItem } from './types.js';
 

@@ -1,6 +1,13 @@
-import { type CallOptions, contentHash, isWinnowError, type ParsedDocument, type SourceDocument } from '@winnow/core';
+import {
+  type CallOptions,
+  contentHash,
+  isWinnowError,
+  type ParsedDocument,
+  type SourceDocument,
+  withinBudget,
+} from '@winnow/core';
 import { describe, expect, it } from 'vitest';
-import { collectAll, LoaderRegistry, loadDocument, TextLoader, withinBudget } from '../src/index.js';
+import { collectAll, LoaderRegistry, loadDocument, TextLoader } from '../src/index.js';
 
 function text(id: string, body: string, mediaType = 'text/plain'): SourceDocument {
   const bytes = new TextEncoder().encode(body);
@@ -41,6 +48,12 @@ describe('the per-document budget (ingest.maxDocumentMs)', () => {
       }),
       expect.objectContaining({ id: 'deaf.x', code: 'E_TIMEOUT' }),
     ]);
+  });
+
+  it('drops the error of work that fails after its budget (no unhandled rejection)', async () => {
+    const late = () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('late failure')), 80));
+    await expect(withinBudget(20, { file: 'slow.txt' }, late)).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
   });
 
   it('leaves an abort of the run an abort', async () => {

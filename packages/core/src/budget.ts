@@ -1,4 +1,4 @@
-import { WinnowError } from '@winnow/core';
+import { WinnowError } from './errors.js';
 
 export interface BudgetOptions {
   /** The document the work is for (named in the error). */
@@ -29,8 +29,11 @@ export async function withinBudget<T>(
       reject(timeout(budgetMs, options));
     }, budgetMs);
   });
+  const running = work(combined);
+  // Work that outlives its budget may still fail later: nobody waits for it then, so its error is dropped here.
+  running.catch(() => undefined);
   try {
-    return await Promise.race([work(combined), expired]);
+    return await Promise.race([running, expired]);
   } catch (error) {
     if (budget.signal.aborted && !options.signal?.aborted) throw timeout(budgetMs, options, error);
     throw error;
