@@ -179,7 +179,10 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
     for (const { name: configName, config: original, references, tune } of options.configurations) {
       throwIfAborted(signal, 'evaluation');
       const indexed = await ensureIndex(indexes, { dataset, datasetName: name, config: original, configName, options });
-      const rerankKey = JSON.stringify(original.rerank);
+      // One reranker (and one score cache) per model setting: depth, k and cache size do not change a pair's
+      // score, so configurations that rerank the same recall to different depths share every scored pair.
+      const { depth: _depth, k: _k, cacheEntries: _entries, ...scoring } = original.rerank;
+      const rerankKey = JSON.stringify(scoring);
       if (!rerankers.has(rerankKey)) {
         const { createRerankerFromConfig } = await loadAssemble();
         const reranker = await createRerankerFromConfig(original.rerank, {
