@@ -2,7 +2,14 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openPipeline } from '@winnow/assemble';
 import { WinnowError } from '@winnow/core';
-import { fileSource, folderSource } from '@winnow/ingest';
+import {
+  fileSource,
+  folderSource,
+  type SkipDetail,
+  type SkippedEntry,
+  type SkipReason,
+  skippedEntry,
+} from '@winnow/ingest';
 import type { RunReport } from '@winnow/pipeline';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -46,7 +53,12 @@ export async function runIndex(
   });
   try {
     bar = out.progress(mode);
-    const source = isFile ? fileSource(root, config.ingest) : folderSource(root, config.ingest);
+    // Links and special files the walk passes over go into the report with why (excluded folders are intended).
+    const skipped: SkippedEntry[] = [];
+    const onSkip = (at: string, reason: SkipReason, detail?: SkipDetail) => {
+      if (reason !== 'excluded') skipped.push(skippedEntry(at, reason, detail));
+    };
+    const source = isFile ? fileSource(root, config.ingest) : folderSource(root, { ...config.ingest, onSkip });
     let report: RunReport;
     try {
       report = await pipeline.indexer.run(source, {
@@ -66,6 +78,7 @@ export async function runIndex(
       deleted: report.deleted.length,
       unchanged: report.unchanged,
       failed: report.failures.length,
+      skipped,
       report,
       store: { driver: config.store.driver, collection: config.store.collection, ...counts },
       durationMs: Date.now() - started,
@@ -77,7 +90,9 @@ export async function runIndex(
         `${mode}: ${summary.added} added, ${summary.changed} changed, ${summary.deleted} deleted, ${summary.unchanged} unchanged, ${summary.failed} failed` +
           ` — store has ${counts.documents} documents, ${counts.chunks} chunks (${(summary.durationMs / 1000).toFixed(1)} s)`,
       );
-      for (const f of report.failures) out.result(`  failed: ${f.uri}: ${f.message}`);
+      // The message names the file already: printing the URI too showed every failing file twice.
+      for (const f of report.failures) out.result(`  failed: ${f.message}`);
+      for (const entry of skipped) out.result(`  skipped: ${entry.path}: ${entry.why}`);
     }
     return report.failures.length > 0 ? EXIT.partial : EXIT.ok;
   } finally {
