@@ -124,6 +124,7 @@ export async function openPipeline(config: PipelineConfig, options: OpenPipeline
           chunker: await chunker(),
           embedder,
           store,
+          maxDocumentMs: config.ingest.maxDocumentMs,
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         });
         return indexer.run(sources, runOptions);

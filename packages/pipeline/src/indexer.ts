@@ -17,6 +17,7 @@ import {
   toWinnowError,
   type VectorStore,
   WinnowError,
+  withinBudget,
 } from '@winnow/core';
 
 export type { SourceItem } from '@winnow/core';
@@ -35,6 +36,11 @@ export interface IndexerOptions {
   store: VectorStore;
   /** Chunks gathered across documents before one embedding call; bounds memory. Default 256. */
   embedBatchChunks?: number;
+  /**
+   * Most time one document may take to load and chunk (config `ingest.maxDocumentMs`); over it, that document fails
+   * with E_TIMEOUT and the run goes on. Default: no limit.
+   */
+  maxDocumentMs?: number;
   onProgress?: (event: IndexProgress) => void;
 }
 
@@ -143,15 +149,29 @@ export function createIndexer(options: IndexerOptions): Indexer {
   }
 
   /**
-   * Loads and chunks one document, or records why it could not be (and returns undefined). This is the per-document
-   * unit of work: a per-document time budget would wrap it (with its own signal).
+   * Loads and chunks one document within `maxDocumentMs`, or records why it could not be (and returns undefined):
+   * a document over its budget fails with E_TIMEOUT and the run goes on.
    */
   async function prepare(state: RunState, source: SourceDocument, kind: Prepared['kind']) {
-    const { signal } = state;
+    const budget = options.maxDocumentMs;
+    if (budget === undefined) return prepareWithin(state, source, kind, state.signal);
+    try {
+      return await withinBudget(budget, { file: source.uri, signal: state.signal }, (signal) =>
+        prepareWithin(state, source, kind, signal),
+      );
+    } catch (error) {
+      fail(state, source, error, 'E_TIMEOUT');
+      return undefined;
+    }
+  }
+
+  async function prepareWithin(state: RunState, source: SourceDocument, kind: Prepared['kind'], signal?: AbortSignal) {
     let parsed: ParsedDocument;
     try {
       parsed = await timed(state, 'load', () => load(source, { signal }));
     } catch (error) {
+      // Once the budget (or the run) is aborted, the caller reports it: work still running must not report twice.
+      if (signal?.aborted) throw error;
       fail(state, source, error, 'E_PARSE');
       return undefined;
     }
@@ -159,6 +179,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       const chunks = await timed(state, 'chunk', () => options.chunker.chunk(parsed, { signal }));
       return { source, kind, parsed, chunks } satisfies Prepared;
     } catch (error) {
+      if (signal?.aborted) throw error;
       fail(state, source, error, 'E_CHUNK_FAILED');
       return undefined;
     }

@@ -1,4 +1,5 @@
 /** The indexer's parts with fakes of the contracts: no surprise deletes, stage codes, per-document failures. */
+import type { CallOptions, ParsedDocument, SourceDocument } from '@winnow/core';
 import { describe, expect, it } from 'vitest';
 import { createIndexer } from '../src/index.js';
 import { fakeEmbedder, loadText, memoryStore, paragraphChunker, source } from './fakes.js';
@@ -34,6 +35,34 @@ describe('createIndexer', () => {
       { id: 'b.md', uri: 'file:///b.md', code: 'E_CHUNK_FAILED', message: expect.stringContaining('chunker bug') },
     ]);
     expect(report.failures[0]?.message).toContain('file:///b.md');
+  });
+
+  it('fails a document over maxDocumentMs with E_TIMEOUT, once, and indexes the rest', async () => {
+    const store = memoryStore();
+    // b.md stalls until aborted; a loader that ignored its signal would be left behind the same way.
+    const loaders = (doc: SourceDocument, options?: CallOptions) =>
+      doc.id === 'b.md'
+        ? new Promise<ParsedDocument>((_, reject) =>
+            options?.signal?.addEventListener('abort', () => reject(options.signal?.reason)),
+          )
+        : loadText(doc);
+    const indexer = createIndexer({
+      loaders,
+      chunker: paragraphChunker(),
+      embedder: fakeEmbedder(),
+      store,
+      maxDocumentMs: 100,
+    });
+    const report = await indexer.run(three);
+    expect(report.added).toEqual(['a.md', 'c.md']);
+    expect(report.failures).toEqual([
+      {
+        id: 'b.md',
+        uri: 'file:///b.md',
+        code: 'E_TIMEOUT',
+        message: expect.stringMatching(/file:\/\/\/b\.md, setting ingest\.maxDocumentMs: took longer than 100 ms/),
+      },
+    ]);
   });
 
   it('fails only the documents an embedder answers with the wrong number of vectors', async () => {
