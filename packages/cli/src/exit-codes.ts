@@ -25,6 +25,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'E_FILTER_INVALID':
     case 'E_EMPTY_QUERY':
     case 'E_FILE_NOT_FOUND':
+    case 'E_PERMISSION':
+    case 'E_FILE_NAME':
     case 'E_DATASET_INVALID':
       return EXIT.usage;
     case 'E_LOCKED':

@@ -19,6 +19,9 @@ ingest:
   include: ["**/*"]
   exclude: ["**/node_modules/**", "**/.git/**", "**/.winnow/**"]
   maxFileBytes: 52428800    # 50 MiB; larger files are reported and skipped
+  maxDocumentMs: 60000      # one file taking longer to load and chunk fails (E_TIMEOUT); the run goes on
+  onTypeMismatch: load      # load | reject: a file whose bytes contradict its extension (HTML saved as .pdf)
+  # encoding: windows-1251  # force the encoding of text files (default: BOM, declaration, UTF-8, else detected)
   # pdfPasswords: { "reports/q3.pdf": "secret" }
 
 chunk:
