@@ -155,6 +155,19 @@ describe('page furniture on printouts and slides', () => {
     expect(printout.blocks.flatMap((b) => b.lines.map((l) => l.text))).toEqual(['Body text of the printed page.']);
   });
 
+  it('drops a journal footer at the bottom of page 1 (copyright, DOI, ISSN), not such text in the body', () => {
+    const first = page(1, [
+      line('Body text that cites doi:10.1000/xyz123 in a sentence.', 300),
+      line('© 2024 The Authors. Published by Generated Press.', 760),
+      line('https://doi.org/10.1016/j.test.2024.01.001', 772),
+      line('ISSN 1234-567X', 784),
+    ]);
+    removeFurniture([first, page(2, [line('Second page text.', 300)])]);
+    expect(first.blocks.flatMap((b) => b.lines.map((l) => l.text))).toEqual([
+      'Body text that cites doi:10.1000/xyz123 in a sentence.',
+    ]);
+  });
+
   it('keeps only the last state of a slide built up by overlays', () => {
     const pages = [
       page(1, [line('Results', 100), line('First point', 200)]),

@@ -46,6 +46,22 @@ export function isPageNumber(text: string): boolean {
   return PAGE_NUMBER.test(text.trim());
 }
 
+/**
+ * A journal's first-page footer: a copyright line, a DOI or ISSN line. Near the bottom edge these are furniture
+ * though they appear on one page only.
+ */
+const JOURNAL_FOOTER = [
+  /^(?:©|\(c\)|copyright\b)/iu,
+  /^(?:https?:\/\/(?:dx\.)?doi\.org\/|doi:?\s*)10\.\d{4,9}\/\S+/iu,
+  /\bISSN\s*:?\s*\d{4}-\d{3}[\dX]\b/iu,
+];
+const JOURNAL_FOOTER_MAX_CHARS = 160;
+
+export function isJournalFooter(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed.length <= JOURNAL_FOOTER_MAX_CHARS && JOURNAL_FOOTER.some((pattern) => pattern.test(trimmed));
+}
+
 export function isPrintMargin(text: string): boolean {
   const trimmed = text.trim();
   return PRINT_MARGIN.some((pattern) => pattern.test(trimmed));
@@ -98,6 +114,7 @@ export function removeFurniture(pages: PageLayout[]): void {
         const edge = edgeOf(line, page.height);
         if (!edge) return true;
         if (isPageNumber(line.text) || isPrintMargin(line.text)) return false;
+        if (edge === 'bottom' && isJournalFooter(line.text)) return false;
         if (count(`${edge}:${key(line.text)}`) >= minPages) return false;
         return !(edges.has(line) && count(`outer:${line.text}`) >= MIN_OUTER_REPEATS);
       });
