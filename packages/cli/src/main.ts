@@ -134,6 +134,10 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
       '--rerank-cache',
       'keep rerank scores in the cache folder and reuse them (latency then counts only new pairs)',
     )
+    .option(
+      '--recall-cache',
+      'run each distinct stage-1 search once and reuse it in configurations that share the index and recall settings (latency then counts only the searches run)',
+    )
     .addOption(jsonOption())
     .addHelpText(
       'after',

@@ -232,3 +232,25 @@ describe('runEvaluation on ADI', () => {
     expect(referenceRow).toContain(`${results.configurations[1]?.metrics['ndcg@10']?.toFixed(4)} vs 0.5000`);
   });
 });
+
+describe('runEvaluation with a recall cache', () => {
+  it('runs each distinct search once and reuses it in configurations with the same index and recall', async () => {
+    const dense = configurations[1]?.config as PipelineConfig;
+    const cached = await runEvaluation({
+      dataset,
+      split: 'test',
+      configurations: [
+        { name: 'dense', config: dense },
+        { name: 'dense again', config: dense },
+      ],
+      cacheDir: join(work, 'cache'),
+      recallCache: true,
+    });
+    const [first, second] = cached.configurations;
+    // 17 reported queries: the first configuration searched for each, the second searched for none.
+    expect(first?.recallSearches).toEqual({ computed: 17, cached: 0 });
+    expect(second?.recallSearches).toEqual({ computed: 0, cached: 17 });
+    expect(second?.metrics).toEqual(first?.metrics);
+    expect(first?.metrics).toEqual(results.configurations[1]?.metrics);
+  });
+});

@@ -1,7 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { applyEnvironment, loadConfigFile, WinnowError } from '@winnow/core';
 import {
-  cachedRerankPairs,
+  cachedWork,
   type EvalConfiguration,
   type EvalResults,
   loadReferenceFigures,
@@ -26,6 +26,7 @@ export interface EvalCommandOptions {
   out: string;
   cacheDir: string;
   rerankCache?: boolean;
+  recallCache?: boolean;
   references?: string;
   json?: boolean;
 }
@@ -61,8 +62,8 @@ function referenceLines(results: EvalResults): string[] {
   );
 }
 
-// Marks latency figures that leave out rerank scores taken from the cache.
-const mark = (c: EvalResults['configurations'][number]) => (cachedRerankPairs(c) ? '*' : '');
+// Marks latency figures that leave out rerank scores or recall results taken from a cache.
+const mark = (c: EvalResults['configurations'][number]) => (cachedWork(c) ? '*' : '');
 
 function table(results: EvalResults): string {
   const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@50', 'recall@100', 'map@100'];
@@ -86,7 +87,7 @@ function table(results: EvalResults): string {
   const cached = results.configurations.filter((c) => mark(c));
   const note = cached.length
     ? [
-        `* rerank scores partly from the cache (${cached.map((c) => `${c.name} ${cachedRerankPairs(c)}`).join(', ')}): latency leaves them out`,
+        `* rerank scores or recall results partly from a cache (${cached.map((c) => `${c.name} ${cachedWork(c)}`).join(', ')}): latency leaves them out`,
       ]
     : [];
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...note].join('\n');
@@ -151,6 +152,7 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
     ...(options.maxQueries === undefined ? {} : { maxQueries: Number(options.maxQueries) }),
     cacheDir: resolve(options.cacheDir),
     rerankCache: options.rerankCache ?? false,
+    recallCache: options.recallCache ?? false,
     databaseUrl: process.env.DATABASE_URL,
     onProgress: (p) =>
       bar(`${p.phase} ${p.configuration}`).update(

@@ -1,4 +1,4 @@
-import { type ConfigurationResult, cachedRerankPairs, type EvalResults } from './run.js';
+import { type ConfigurationResult, cachedWork, type EvalResults } from './run.js';
 
 /**
  * A self-contained HTML report: inline SVG charts (no scripts, no network), so it opens anywhere and can be
@@ -119,11 +119,11 @@ function latencyChart(results: EvalResults): string {
         `<rect x="${left + j * 90}" y="${height - 18}" width="10" height="10" fill="${colour(j)}"/><text x="${left + 14 + j * 90}" y="${height - 9}">${s}</text>`,
     )
     .join('');
-  const caveat = configs.some(cacheAssisted) ? ' (* rerank partly from cache: see the note under the table)' : '';
+  const caveat = configs.some(cacheAssisted) ? ' (* partly from a cache: see the note under the table)' : '';
   return `<figure><figcaption>Latency per stage, p50 (ms per query)${caveat}</figcaption><svg class="chart" data-chart="latency" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${rows}${legend}</svg></figure>`;
 }
 
-const cacheAssisted = (c: ConfigurationResult) => cachedRerankPairs(c) !== undefined;
+const cacheAssisted = (c: ConfigurationResult) => cachedWork(c) !== undefined;
 
 function table(results: EvalResults): string {
   const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@50', 'recall@100', 'map@100'];
@@ -140,10 +140,10 @@ function table(results: EvalResults): string {
     .join('');
   const notes = results.configurations
     .filter(cacheAssisted)
-    .map((c) => `${esc(c.name)}: ${cachedRerankPairs(c)}`)
+    .map((c) => `${esc(c.name)}: ${cachedWork(c)}`)
     .join('; ');
   const footnote = notes
-    ? `<p class="note"><sup>*</sup> Rerank scores partly taken from the cache of an earlier run, so these latencies leave out scoring those pairs (${notes}).</p>`
+    ? `<p class="note"><sup>*</sup> Rerank scores or recall results partly taken from a cache (of an earlier run, or of an earlier configuration in this one), so these latencies leave out that work (${notes}).</p>`
     : '';
   return `<table id="results">${head}${rows}</table>${footnote}`;
 }

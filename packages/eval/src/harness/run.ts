@@ -6,6 +6,7 @@ import {
   type Reranker,
   sha256Hex,
   throwIfAborted,
+  type VectorStore,
   WinnowError,
 } from '@winnow/core';
 import { type FusionOptions, fuseStages, type IndexProgress } from '@winnow/pipeline';
@@ -88,6 +89,12 @@ export interface HarnessOptions {
    * pairs scored in this run: results say how many were cached (`rerankPairs`).
    */
   rerankCache?: boolean;
+  /**
+   * Reuse stage-1 results across configurations that share an index and recall settings (e.g. one recall reranked
+   * to several depths): each distinct search runs once per run. Recall latency then counts only the searches run;
+   * results say how many were reused (`recallSearches`).
+   */
+  recallCache?: boolean;
   databaseUrl?: string | undefined;
   /** Evaluate only the first N queries (quick checks; reports say so). */
   maxQueries?: number;
@@ -121,6 +128,8 @@ export interface ConfigurationResult {
   recallTuning?: RecallTuningResult;
   /** With a rerank cache: pairs of the reported queries scored now and taken from the cache (latency counts the former). */
   rerankPairs?: { computed: number; cached: number };
+  /** With a recall cache: searches of the reported queries run now and reused from an earlier configuration. */
+  recallSearches?: { computed: number; cached: number };
   /** Against the baseline, per reported measure. */
   comparison?: Record<string, Comparison>;
   /** The configuration's reference figures, each with ours minus theirs. */
@@ -216,6 +225,8 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
         }
       }
       const cache = (run.reranker as Partial<CachedReranker> | undefined)?.pairs;
+      const searches = SEARCH_COUNTS.get(indexed.store);
+      const searchesBefore = { ...(searches ?? { computed: 0, cached: 0 }) };
       const before = { ...(cache ?? { computed: 0, cached: 0 }) };
       const outcomes = await runQueries(run, { dataset, phase: 'query' });
       const documentRun = toRun(outcomes);
@@ -233,6 +244,11 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
       if (recallTuning) result.recallTuning = recallTuning;
       if (cache)
         result.rerankPairs = { computed: cache.computed - before.computed, cached: cache.cached - before.cached };
+      if (searches)
+        result.recallSearches = {
+          computed: searches.computed - searchesBefore.computed,
+          cached: searches.cached - searchesBefore.cached,
+        };
       if (references?.length) result.references = compareWithReferences(result.metrics, references);
       results.push(result);
     }
@@ -340,7 +356,7 @@ async function ensureIndex(
   const key = indexKey(request.config);
   const existing = indexes.get(key);
   if (existing) return existing;
-  const indexed = await indexCorpus(request.dataset, request.datasetName, request.config, {
+  const opened = await indexCorpus(request.dataset, request.datasetName, request.config, {
     cacheDir: options.cacheDir,
     databaseUrl: options.databaseUrl,
     registry: options.registry,
@@ -348,8 +364,41 @@ async function ensureIndex(
     onProgress: (index) =>
       options.onProgress?.({ phase: 'index', configuration: configName, done: index.documents.seen, total: 0, index }),
   });
+  const indexed = options.recallCache ? { ...opened, store: memoizedSearches(opened.store) } : opened;
   indexes.set(key, indexed);
   return indexed;
+}
+
+/** Counts of a memoised store's searches: run against the store, and answered from memory. */
+const SEARCH_COUNTS = new WeakMap<VectorStore, { computed: number; cached: number }>();
+
+/**
+ * The store with its searches memoised for this run, keyed by every field of the request (the query vector by its
+ * bytes). Candidates are never changed in place by the stages, so one result can serve several configurations.
+ */
+function memoizedSearches(store: VectorStore): VectorStore {
+  const results = new Map<string, Promise<Candidate[]>>();
+  const counts = { computed: 0, cached: 0 };
+  const memo: VectorStore = Object.create(store);
+  memo.search = (request, callOptions) => {
+    const { vector, ...rest } = request;
+    const key = sha256Hex(
+      JSON.stringify(rest) +
+        (vector ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') : ''),
+    );
+    const known = results.get(key);
+    if (known) {
+      counts.cached += 1;
+      return known.then((candidates) => [...candidates]);
+    }
+    counts.computed += 1;
+    const pending = store.search(request, callOptions);
+    results.set(key, pending);
+    pending.catch(() => results.delete(key));
+    return pending.then((candidates) => [...candidates]);
+  };
+  SEARCH_COUNTS.set(memo, counts);
+  return memo;
 }
 
 /** Runs a split's queries (the first `limit`) through the configuration; `config`/`reranker` override the run's. */
@@ -576,8 +625,17 @@ export function evaluationFromPerQuery(
   };
 }
 
-/** "N of M pairs" when some of a configuration's rerank scores came from the cache (its latency leaves them out). */
-export function cachedRerankPairs(result: Pick<ConfigurationResult, 'rerankPairs'>): string | undefined {
-  const pairs = result.rerankPairs;
-  return pairs && pairs.cached > 0 ? `${pairs.cached} of ${pairs.cached + pairs.computed} pairs` : undefined;
+/**
+ * "N of M rerank pairs; K of L searches" for what a configuration took from a cache (its latency leaves those out),
+ * or undefined when it took nothing.
+ */
+export function cachedWork(result: Pick<ConfigurationResult, 'rerankPairs' | 'recallSearches'>): string | undefined {
+  const parts = [
+    [result.rerankPairs, 'rerank pairs'],
+    [result.recallSearches, 'searches'],
+  ] as const;
+  const notes = parts.flatMap(([counts, what]) =>
+    counts && counts.cached > 0 ? [`${counts.cached} of ${counts.cached + counts.computed} ${what}`] : [],
+  );
+  return notes.length > 0 ? notes.join('; ') : undefined;
 }
