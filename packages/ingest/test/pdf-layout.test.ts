@@ -4,7 +4,7 @@ import type { LayoutBlock, Line } from '../src/pdf/layout.js';
 import { buildBlocks, joinTableRows, orderBlocks } from '../src/pdf/layout.js';
 import { buildSegments } from '../src/pdf/lines.js';
 import { HyphenEvidence, joinLines } from '../src/pdf/paragraphs.js';
-import { attachAccents, pageRuns, type TextRun, type TextRun } from '../src/pdf/runs.js';
+import { attachAccents, pageRuns, type TextRun } from '../src/pdf/runs.js';
 
 const SIZE = 10;
 const LEADING = 12;
@@ -185,8 +185,19 @@ describe('page furniture on printouts and slides', () => {
 
 describe('detached accents', () => {
   it('joins a spacing accent glyph to the letter under it, and leaves one with no letter alone', () => {
-    const run = (text: string, x0: number, x1: number, y0: number): TextRun => ({ text, x0, x1, y0, y1: y0 + 10, size: 10 });
-    const runs = attachAccents([run('cafe noir', 100, 145, 100), run('\u00b4', 117, 120, 96), run('\u00b4', 300, 303, 96)]);
+    const run = (text: string, x0: number, x1: number, y0: number): TextRun => ({
+      text,
+      x0,
+      x1,
+      y0,
+      y1: y0 + 10,
+      size: 10,
+    });
+    const runs = attachAccents([
+      run('cafe noir', 100, 145, 100),
+      run('\u00b4', 117, 120, 96),
+      run('\u00b4', 300, 303, 96),
+    ]);
     expect(runs.map((r) => r.text)).toEqual(['café noir', '\u00b4']);
   });
 });
