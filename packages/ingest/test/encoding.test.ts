@@ -3,43 +3,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@winnow/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeSingleByte } from '../../../test/fixtures/bad-input/generate.js';
 import { collectAll, folderSource } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'winnow-ingest-encoding-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Encodes text in a single-byte legacy encoding (the runtime can decode these, not encode them). */
-function legacy(label: string, text: string): Uint8Array {
-  const decoder = new TextDecoder(label);
-  const byChar = new Map<string, number>();
-  for (let byte = 0; byte < 256; byte += 1) byChar.set(decoder.decode(new Uint8Array([byte])), byte);
-  return new Uint8Array(
-    [...text].map((char) => {
-      const byte = byChar.get(char);
-      if (byte === undefined) throw new Error(`${label} cannot encode ${char}`);
-      return byte;
-    }),
-  );
-}
 
 const FRENCH =
   "Le château était entouré d'une forêt où les élèves cherchaient des champignons.\n\nÇa n'était pas très facile, à cause de l'humidité et de la brume épaisse.\n";
 const RUSSIAN =
   'Съешь же ещё этих мягких французских булок, да выпей чаю.\n\nШирокая электрификация южных губерний даст мощный толчок подъёму сельского хозяйства.\n';
 
-writeFileSync(join(dir, 'latin1.txt'), legacy('iso-8859-1', FRENCH));
-writeFileSync(join(dir, 'cp1251.txt'), legacy('windows-1251', RUSSIAN));
-writeFileSync(join(dir, 'cp1251.md'), legacy('windows-1251', `# Заголовок\n\n${RUSSIAN}`));
+writeFileSync(join(dir, 'latin1.txt'), encodeSingleByte('iso-8859-1', FRENCH));
+writeFileSync(join(dir, 'cp1251.txt'), encodeSingleByte('windows-1251', RUSSIAN));
+writeFileSync(join(dir, 'cp1251.md'), encodeSingleByte('windows-1251', `# Заголовок\n\n${RUSSIAN}`));
 writeFileSync(
   join(dir, 'undeclared-cp1251.html'),
-  legacy(
+  encodeSingleByte(
     'windows-1251',
     `<!doctype html><html><head><title>Заголовок</title></head><body><p>${RUSSIAN}</p></body></html>`,
   ),
 );
 writeFileSync(
   join(dir, 'declared-latin1.html'),
-  legacy(
+  encodeSingleByte(
     'iso-8859-1',
     `<!doctype html><html><head><meta charset="iso-8859-1"></head><body><p>${FRENCH}</p></body></html>`,
   ),
