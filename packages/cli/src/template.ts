@@ -44,14 +44,18 @@ recall:                     # stage 1: fast, approximate
   efSearch: 100
 
 rerank:                     # stage 2: slow, exact
-  provider: none            # none | transformers (local cross-encoder) | http (vLLM/TEI /rerank)
-  model: ce-minilm-l6-scifact   # online: Xenova/ms-marco-MiniLM-L-6-v2
-  k: 5
-  batchSize: 16
+  provider: transformers    # transformers (local cross-encoder) | http (vLLM/TEI /rerank) | none (recall order)
+  model: ms-marco-MiniLM-L-12-v2   # MS MARCO cross-encoder; online: Xenova/ms-marco-MiniLM-L-12-v2
+  device: auto
+  k: 5                      # results kept
+  depth: 20                 # recalled candidates scored (the rest follow in recall order): cost grows with it
+  # maxTokens: 512          # longest (query, passage) pair; the model's own limit by default, the passage is cut first
+  # batchSize: 1            # pairs per model call: 1 on CPU, 16 on a GPU
+  # cacheEntries: 10000     # keep scores of repeated (query, passage) pairs in memory
 
-fusion:                     # how recall and rerank make the final order
-  method: rerank            # rerank | rrf | interpolate (tune the weight with winnow eval on a train split)
-  weight: 0.5
+fusion:                     # how recall and rerank make the final order (see eval/results/scifact)
+  method: interpolate       # interpolate (z-scores of both stages) | rrf | rerank (reranker only)
+  weight: 0.8               # the reranker's share; recall keeps the rest, so an off-domain reranker cannot sink recall
 
 prompt:
   contextWindow: 8192

@@ -80,14 +80,19 @@ describe('winnow on embedded PGlite', () => {
     expect(second.stderr).toContain(file);
     expect(second.stderr).toContain('--force');
 
-    // The user's edits: CPU only, the local cross-encoder as stage 2, fewer candidates (a small corpus).
+    // The template reranks with the MS MARCO cross-encoder. The user's edits: CPU only, the small cross-encoder,
+    // fewer candidates (a small corpus).
+    expect((await loadConfigFile(file)).rerank).toMatchObject({
+      provider: 'transformers',
+      model: 'ms-marco-MiniLM-L-12-v2',
+    });
     const edited = template
       .replaceAll('device: auto', 'device: cpu')
-      .replace(/^ {2}provider: none\b.*$/m, '  provider: transformers\n  device: cpu')
+      .replace(/^ {2}model: ms-marco-MiniLM-L-12-v2\b/m, '  model: ce-minilm-l6-scifact')
       .replace(/^ {2}k: 50$/m, '  k: 20');
     writeFileSync(file, edited);
     const config = await loadConfigFile(file);
-    expect(config.rerank).toMatchObject({ provider: 'transformers', device: 'cpu' });
+    expect(config.rerank).toMatchObject({ provider: 'transformers', model: 'ce-minilm-l6-scifact', device: 'cpu' });
     expect(config.recall.k).toBe(20);
   });
 

@@ -28,7 +28,9 @@ describe('parseConfig', () => {
     expect(config.rerank).toMatchObject({ provider: 'transformers', model: 'ms-marco-MiniLM-L-12-v2', k: 5 });
     expect(config.rerank.depth).toBeLessThanOrEqual(config.recall.k);
     expect(config.chunk.targetTokens).toBeLessThanOrEqual(config.chunk.maxTokens);
-    expect(config.fusion.method).toBe('rerank');
+    // Recall evidence always counts in the default order: z-scored interpolation with the reranker's share < 1.
+    expect(config.fusion).toMatchObject({ method: 'interpolate', normalize: 'zscore' });
+    expect(config.fusion.weight).toBeLessThan(1);
   });
 
   it('keeps given values', () => {

@@ -1,4 +1,10 @@
-import type { Candidate, CandidateStage, RecallMode, ScoreStage } from '@winnow/core';
+import {
+  type Candidate,
+  type CandidateStage,
+  DEFAULT_FUSION_WEIGHT,
+  type RecallMode,
+  type ScoreStage,
+} from '@winnow/core';
 
 /** How the final order is made from the recall stage and the rerank stage. */
 export interface FusionOptions {
@@ -10,7 +16,13 @@ export interface FusionOptions {
   normalize: 'zscore' | 'minmax';
 }
 
-export const DEFAULT_FUSION: FusionOptions = { method: 'rerank', weight: 0.5, rrfK: 60, normalize: 'zscore' };
+/** The config's default (core's fusion schema): z-scored interpolation, the reranker's share chosen on SciFact train. */
+export const DEFAULT_FUSION: FusionOptions = {
+  method: 'interpolate',
+  weight: DEFAULT_FUSION_WEIGHT,
+  rrfK: 60,
+  normalize: 'zscore',
+};
 
 /** The score field stage 1 fills for a recall mode: hybrid recall's score is the fused one. */
 export function recallStage(mode: RecallMode): ScoreStage {
