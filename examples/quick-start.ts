@@ -33,10 +33,9 @@ const config = parseConfig({
   store: { driver: 'pglite', path: join(workDir, 'db') },
   embed: { model: 'all-MiniLM-L6-v2', device: 'cpu' }, // 'auto' tries CUDA, then WebGPU, then the CPU
   recall: { mode: 'hybrid', k: 50 },
-  rerank: { provider: 'transformers', model: 'ce-minilm-l6-scifact', device: 'cpu', k: 3 },
-  // The final order fuses the recall and rerank ranks: sturdier than the rerank score alone with a small
-  // cross-encoder such as this offline stand-in (online, try Xenova/ms-marco-MiniLM-L-6-v2).
-  fusion: { method: 'rrf' },
+  // Stage 2 is the default MS MARCO cross-encoder (ms-marco-MiniLM-L-12-v2) on the best rerank.depth candidates; the
+  // final order interpolates its scores with recall's, so recall evidence always counts.
+  rerank: { device: 'cpu', k: 3 },
 });
 
 // The embedder and the store open now; the chunker and the reranker load when first needed.
