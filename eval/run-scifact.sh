@@ -2,7 +2,7 @@
 # Reproduces eval/results/scifact: the first stages (lexical, dense and hybrid recall with all-MiniLM-L6-v2 and
 # bge-small-en-v1.5) and each of them reranked by ms-marco-MiniLM-L-12-v2 at depths 10 and 20 (and, with
 # DEPTH50=1, 50), each beside the reference figures in eval/references/scifact.json. Hybrid weights and rerank fusion
-# are tuned on the first 100 train queries (the cross-encoder never saw SciFact); test is reported once.
+# are tuned on the first 150 train queries (the cross-encoder never saw SciFact); test is reported once.
 # The bge-small configurations run when that model folder is there (WITH_BGE=0 leaves them out).
 # Extra arguments go to `winnow eval` (e.g. --rerank-cache to reuse cross-encoder scores from an earlier run: with
 # one pair per call on CPU, a cached score equals a fresh one).
@@ -23,5 +23,5 @@ for s in "${stages[@]}"; do
 done
 node --conditions=source --import ./node_modules/tsx/dist/esm/index.mjs packages/cli/src/bin.ts eval \
   --dataset "$DATASET" --split test "${args[@]}" --references eval/references/scifact.json \
-  --baseline hybrid --tune-split train --tune-queries 100 \
+  --baseline hybrid --tune-split train --tune-queries 150 \
   --out eval/results/scifact --cache-dir .winnow/eval-cache "$@"
