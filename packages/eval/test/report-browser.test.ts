@@ -265,7 +265,7 @@ describe('HTML report in headless Chromium', () => {
       marked.join(' | '),
     ).toBe(true);
     expect((await cells(first)).some((text) => text.endsWith('*'))).toBe(false);
-    expect(await page.locator('p.note').textContent()).toContain(`${second}: 10 of 50 pairs`);
+    expect(await page.locator('p.note').textContent()).toContain(`${second}: 10 of 50 rerank pairs`);
   });
 
   inBrowser('shows in the results table what results.json holds, to 4 decimals', async (page) => {
