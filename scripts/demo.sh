@@ -63,7 +63,7 @@ rerank:
   model: ms-marco-MiniLM-L-12-v2
   device: $DEVICE
   k: 4
-# fusion: the default blends the cross-encoder's z-scores (0.8) with recall's (0.2); see eval/results/scifact
+# fusion: the default blends the cross-encoder's z-scores (0.4) with recall's (0.6); see eval/results/scifact
 EOF
   log "wrote $CONFIG"
 fi

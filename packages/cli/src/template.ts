@@ -55,7 +55,7 @@ rerank:                     # stage 2: slow, exact
 
 fusion:                     # how recall and rerank make the final order (see eval/results/scifact)
   method: interpolate       # interpolate (z-scores of both stages) | rrf | rerank (reranker only)
-  weight: 0.8               # the reranker's share; recall keeps the rest, so an off-domain reranker cannot sink recall
+  weight: 0.4               # the reranker's share; recall keeps the rest, so an off-domain reranker cannot sink recall
 
 prompt:
   contextWindow: 8192
