@@ -15,6 +15,22 @@ async function load(folder: string, name: string): Promise<Evaluation> {
   return evaluationFromPerQuery(JSON.parse(await readFile(file, 'utf8')), MEASURES);
 }
 
+/**
+ * How many queries moved up, down or not at all, and the three that lost most: a mean difference near zero can hide
+ * large gains and losses that cancel (the per-query analysis behind eval/results/scifact/README.md).
+ */
+function perQueryMovement(baseline: Evaluation, candidate: Evaluation, measure: string): string {
+  const changes = Object.keys(baseline.perQuery)
+    .filter((id) => candidate.perQuery[id] !== undefined)
+    .map((id) => ({ id, change: (candidate.perQuery[id]?.[measure] ?? 0) - (baseline.perQuery[id]?.[measure] ?? 0) }));
+  // Below 1e-9 a change is float noise from summing the same gains in another order, not a different ranking.
+  const up = changes.filter((c) => c.change > 1e-9).length;
+  const down = changes.filter((c) => c.change < -1e-9).length;
+  const worst = [...changes].sort((a, b) => a.change - b.change).slice(0, 3);
+  const listed = worst.map((c) => `${c.id} ${c.change.toFixed(3)}`).join(', ');
+  return `${up} up, ${down} down, ${changes.length - up - down} unchanged; largest losses: ${listed}`;
+}
+
 const [folder, baselineName, ...candidates] = process.argv.slice(2);
 if (!folder || !baselineName || candidates.length === 0) {
   console.error('usage: compare-saved.ts <results folder> <baseline> <candidate>...');
@@ -23,6 +39,7 @@ if (!folder || !baselineName || candidates.length === 0) {
 const baseline = await load(folder, baselineName);
 for (const name of candidates) {
   const candidate = await load(folder, name);
+  console.log(`${name} vs ${baselineName} per query (nDCG@10): ${perQueryMovement(baseline, candidate, 'ndcg@10')}`);
   for (const measure of MEASURES) {
     const c = compareEvaluations(baseline, candidate, measure, { seed: 42 });
     const sign = c.meanDifference >= 0 ? '+' : '';
