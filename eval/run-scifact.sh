@@ -4,7 +4,7 @@
 # DEPTH50=1, 50), each beside the reference figures in eval/references/scifact.json. Hybrid weights and rerank fusion
 # are tuned on the first 150 train queries (the cross-encoder never saw SciFact); test is reported once.
 # The bge-small configurations run when that model folder is there (WITH_BGE=0 leaves them out).
-# winnow's defaults (eval/configs/defaults: hybrid recall, the cross-encoder on the best 20, fused at the default
+# winnow's defaults (eval/configs/defaults: hybrid recall, the cross-encoder on the best 10, fused at the default
 # weight) run as written beside their own first stage, untuned, as a user who changes nothing gets them.
 # Extra arguments go to `winnow eval` (e.g. --rerank-cache to reuse cross-encoder scores from an earlier run: with
 # one pair per call on CPU, a cached score equals a fresh one).

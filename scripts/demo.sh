@@ -59,7 +59,7 @@ recall:
   mode: hybrid
   k: 30
 rerank:
-  provider: transformers    # stage 2: the MS MARCO cross-encoder on the best 20 recalled chunks
+  provider: transformers    # stage 2: the MS MARCO cross-encoder on the best 10 recalled chunks
   model: ms-marco-MiniLM-L-12-v2
   device: $DEVICE
   k: 4

@@ -48,7 +48,7 @@ rerank:                     # stage 2: slow, exact
   model: ms-marco-MiniLM-L-12-v2   # MS MARCO cross-encoder; online: Xenova/ms-marco-MiniLM-L-12-v2
   device: auto
   k: 5                      # results kept
-  depth: 20                 # recalled candidates scored (the rest follow in recall order): cost grows with it
+  depth: 10                 # recalled candidates scored (the rest follow in recall order): cost grows with it
   # maxTokens: 512          # longest (query, passage) pair; the model's own limit by default, the passage is cut first
   # batchSize: 1            # pairs per model call: 1 on CPU, 16 on a GPU
   # cacheEntries: 10000     # keep scores of repeated (query, passage) pairs in memory

@@ -44,15 +44,17 @@ function optionsOnlyWhenRegistered(key: string, builtins: readonly string[]) {
 }
 
 /**
- * Candidates scored by stage 2 when `rerank.depth` is not set: on SciFact train, reranking 20 of hybrid recall's 50
- * scored as well as all 50 at 40% of the cost (eval/results/scifact, rerank-frontier.json).
+ * Candidates scored by stage 2 when `rerank.depth` is not set. From the depth x maxTokens frontier on 150 SciFact
+ * train queries (eval/results/scifact/README.md): the best 10 at 512 tokens came within 0.003 nDCG@10 of all 50
+ * at a two-stage p95 of 0.72 s on 2 cores; 20 cost 1.16 s p95 for no gain there (+0.005 to +0.01 on test, tuned).
  */
-export const DEFAULT_RERANK_DEPTH = 20;
+export const DEFAULT_RERANK_DEPTH = 10;
 /**
  * The reranker's share in the default interpolation. Chosen on SciFact train (the MS MARCO cross-encoder never saw
- * SciFact) for the worst case, not the mean: 0.4 was the one share at which reranking the best 20 stayed at or above
- * its first stage for lexical, dense and hybrid recall alike (eval/results/scifact/README.md); higher shares scored
- * better on some recalls and fell below recall on others, and on a collection far from MS MARCO they fall below it.
+ * SciFact) for the worst case, not the mean: on 100 train queries 0.4 was the one share at which reranking stayed at
+ * or above its first stage for lexical, dense and hybrid recall alike; higher shares scored better on some recalls
+ * and fell below recall on others, and on a collection far from MS MARCO (ADI) 0.8 fell 0.010 below it
+ * (eval/results/scifact/README.md).
  */
 export const DEFAULT_FUSION_WEIGHT = 0.4;
 

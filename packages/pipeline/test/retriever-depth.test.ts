@@ -43,6 +43,8 @@ describe('createRetriever rerank.depth', () => {
       reranker,
       recall: { mode: 'lexical', k: 6 },
       rerank: { k: 6, depth: 3 },
+      // Reranker order only, so the expected order is the fake's; fusion with recall has its own tests.
+      fusion: { method: 'rerank' },
     });
     const result = await retriever.retrieve('question');
     expect(scored).toEqual(['passage 1', 'passage 2', 'passage 3']);
@@ -59,6 +61,7 @@ describe('createRetriever rerank.depth', () => {
       reranker,
       recall: { mode: 'lexical', k: 4 },
       rerank: { k: 2, depth: 50 },
+      fusion: { method: 'rerank' },
     });
     const result = await retriever.retrieve('question');
     expect(scored).toHaveLength(4);

@@ -45,6 +45,8 @@ describe('createRetriever with stages', () => {
       recall: { mode: 'lexical', k: 4 },
       reranker,
       rerank: { k: 3, batchSize: 2 },
+      // Reranker order only (the fake's numbers), so the expected order does not hang on the default share.
+      fusion: { method: 'rerank' },
     });
     const result = await retriever.retrieve('question');
     // The duplicate text is gone before reranking; two batches of two passages, then one of one.
