@@ -41,6 +41,8 @@ const config = parseConfig({
   embed: { provider: 'fake' },
   recall: { mode: 'lexical', k: 3 },
   rerank: { provider: 'numbers', k: 5, batchSize: 2 },
+  // Reranker order only, so the expected order is the fake's numbers whatever the default share.
+  fusion: { method: 'rerank' },
   retrieval: { stages: [{ use: 'rerank' }, { use: 'fuse' }, { use: 'keep-two', options: { count: 2 } }] },
 });
 
