@@ -185,7 +185,9 @@ const result = {
 await mkdir(dirname(args.out as string), { recursive: true });
 await writeFile(args.out as string, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`recall only: nDCG@10 ${recallNdcg.toFixed(4)}, p50 ${result.recallP50Ms.toFixed(0)} ms`);
-console.log(`maxTokens depth  rerank-only  default (${DEFAULT_FUSION.weight})  best (w)        p50 ms  p95 ms  ms/pair`);
+console.log(
+  `maxTokens depth  rerank-only  default (${DEFAULT_FUSION.weight})  best (w)        p50 ms  p95 ms  ms/pair`,
+);
 for (const r of rows) {
   console.log(
     `${String(r.maxTokens).padStart(9)} ${String(r.depth).padStart(5)}  ${r.ndcgRerankOnly.toFixed(4).padStart(11)}  ${r.ndcgDefaultFusion.toFixed(4).padStart(13)}  ${r.ndcgInterpolated.toFixed(4)} (${r.interpolateWeight})  ${r.totalP50Ms.toFixed(0).padStart(6)}  ${r.totalP95Ms.toFixed(0).padStart(6)}  ${r.msPerPairMedian.toFixed(1).padStart(7)}`,
