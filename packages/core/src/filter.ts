@@ -42,14 +42,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+// PostgreSQL text cannot hold NUL, and a lone surrogate is not valid UTF-8: either would reach the database
+// and fail there as E_DB_QUERY, so they are refused here as the caller's mistake.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkString(value: string, path: string): string {
+  if (value.includes('\0')) fail(path, 'string value contains a NUL character (U+0000)');
+  if (LONE_SURROGATE.test(value)) fail(path, 'string value contains a lone UTF-16 surrogate (not valid Unicode)');
+  return value;
+}
+
 function checkScalar(value: unknown, path: string): FilterScalar {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return checkString(value, path);
+  if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   return fail(path, `expected a string, finite number, boolean or null, got ${describe(value)}`);
 }
 
 function checkBound(value: unknown, path: string): RangeBound {
-  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  if (typeof value === 'string') return checkString(value, path);
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
   return fail(path, `expected a finite number or a string, got ${describe(value)}`);
 }
 

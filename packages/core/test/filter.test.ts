@@ -54,4 +54,27 @@ describe('parseFilter', () => {
       value: "O'Brien; --",
     });
   });
+
+  // NUL and lone surrogates used to reach the database and come back as E_DB_QUERY (issue #16).
+  it.each([
+    ['NUL', { field: 'metadata.lang', op: 'eq', value: 'en\u0000' }, 'filter.value', /NUL/],
+    ['lone high surrogate', { field: 'uri', op: 'in', values: ['ok', 'a\uD800b'] }, 'filter.values[1]', /surrogate/],
+    ['lone low surrogate', { field: 'uri', op: 'ne', value: '\uDC00' }, 'filter.value', /surrogate/],
+    ['range bound', { and: [{ field: 'metadata.d', op: 'range', gte: 'x\u0000' }] }, 'filter.and[0].gte', /NUL/],
+  ])('rejects a %s in a string value as E_FILTER_INVALID naming its path', (_name, filter, field, message) => {
+    try {
+      parseFilter(filter);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'E_FILTER_INVALID', field });
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toContain(`field ${field}`);
+    }
+  });
+
+  it('accepts valid surrogate pairs (emoji)', () => {
+    expect(parseFilter({ field: 'metadata.tag', op: 'eq', value: 'ok \uD83D\uDE00' })).toMatchObject({
+      value: 'ok 😀',
+    });
+  });
 });
