@@ -1,9 +1,20 @@
 import { isWinnowError } from '@winnow/core';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { createOutput } from './output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * Parser for every count option: digits only, so `-3`, `abc`, `1e3` and `2.5` are usage errors (exit 2, commander
+ * names the option and value) instead of being read as something else by parseInt or Number.
+ */
+export function positiveInteger(value: string): number {
+  const n = /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a positive whole number (1, 2, 3, …).');
+  return n;
+}
 
 // Commands are imported when they run, so `--help`, `init` and usage errors answer without loading models,
 // database drivers and parsers.
@@ -80,7 +91,7 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .description('ranked chunks with every stage score, heading path, page and uri')
     .addOption(configOption())
     .addOption(jsonOption())
-    .option('-k, --k <n>', 'results to show')
+    .option('-k, --k <n>', 'results to show', positiveInteger)
     .addHelpText('after', '\nExample:\n  winnow query "how do I rotate the logs?" -k 3')
     .action((text, opts) =>
       run(
@@ -116,14 +127,14 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
       [],
     )
     .option('--tune-split <name>', 'tune hybrid weights and rerank fusion on this split first (e.g. train)')
-    .option('--tune-queries <n>', 'tune on the first n queries of the tuning split')
+    .option('--tune-queries <n>', 'tune on the first n queries of the tuning split', positiveInteger)
     .option(
       '--untuned <name>',
       'evaluate this configuration exactly as written, not tuned with the others (repeatable)',
       collect,
       [],
     )
-    .option('--max-queries <n>', 'evaluate only the first n queries (quick checks)')
+    .option('--max-queries <n>', 'evaluate only the first n queries (quick checks)', positiveInteger)
     .option('--out <folder>', 'where results.json, runs and report.html go', 'eval-results')
     .option('--cache-dir <folder>', 'where indexes are cached between runs', '.winnow/eval-cache')
     .option(

@@ -55,6 +55,36 @@ describe('usage errors exit 2', () => {
     expect(output.error).toMatchObject({ code: 'E_CONFIG_INVALID', field: '--fail-below' });
   });
 
+  // Each of these used to run with exit 0: parseInt read -3 as -3 (43 results), 1e3 as 1, abc as "no k" (#16).
+  it('a numeric option that is not a positive whole number names the option and the value', async () => {
+    const cases = [
+      ['query', 'x', '-k', '-3'],
+      ['query', 'x', '-k', 'abc'],
+      ['query', 'x', '--k', '1e3'],
+      ['query', 'x', '-k', '0'],
+      ['query', 'x', '-k', '2.5'],
+      ['eval', '--dataset', 'x', '--max-queries', '-1'],
+      ['eval', '--dataset', 'x', '--tune-split', 'train', '--tune-queries', '10x'],
+    ];
+    const runs = await Promise.all(cases.map((args) => cli(args)));
+    runs.forEach((run, i) => {
+      const args = cases[i] as string[];
+      const value = args.at(-1) as string;
+      const option = args.at(-2) as string;
+      expect(run.code, args.join(' ')).toBe(EXIT.usage);
+      expect(run.stderr).toContain(`'${value}' is invalid`);
+      expect(run.stderr).toContain(option === '-k' ? '-k, --k <n>' : option);
+      expect(run.stderr).toContain('positive whole number');
+    });
+  });
+
+  it('a --fail-below value that is not a number is refused', async () => {
+    const run = await cli(['eval', '--dataset', 'x', '--config', 'c.yaml', '--fail-below', 'ndcg@10=0.6.1', '--json']);
+    expect(run.code).toBe(EXIT.usage);
+    const output = parseJsonOutput<{ error: { code: string; field: string } }>(run);
+    expect(output.error).toMatchObject({ code: 'E_CONFIG_INVALID', field: '--fail-below' });
+  });
+
   it('doctor names the configuration field at fault', async () => {
     const dir = join(work, 'bad-config');
     mkdirSync(dir);

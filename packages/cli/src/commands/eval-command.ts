@@ -20,9 +20,9 @@ export interface EvalCommandOptions {
   baseline?: string;
   failBelow?: string[];
   tuneSplit?: string;
-  tuneQueries?: string;
+  tuneQueries?: number;
   untuned?: string[];
-  maxQueries?: string;
+  maxQueries?: number;
   out: string;
   cacheDir: string;
   rerankCache?: boolean;
@@ -34,7 +34,7 @@ export interface EvalCommandOptions {
 /** Parses `metric=value` gates, e.g. `ndcg@10=0.65`. */
 export function parseGates(gates: readonly string[]): { measure: string; minimum: number }[] {
   return gates.map((gate) => {
-    const match = /^([A-Za-z_@.0-9]+)=([0-9.]+)$/.exec(gate);
+    const match = /^([A-Za-z_@.0-9]+)=([0-9]+(?:\.[0-9]+)?|\.[0-9]+)$/.exec(gate);
     if (!match) {
       throw new WinnowError(
         'E_CONFIG_INVALID',
@@ -146,10 +146,10 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
       : {
           tune: {
             split: options.tuneSplit,
-            ...(options.tuneQueries ? { maxQueries: Number(options.tuneQueries) } : {}),
+            ...(options.tuneQueries === undefined ? {} : { maxQueries: options.tuneQueries }),
           },
         }),
-    ...(options.maxQueries === undefined ? {} : { maxQueries: Number(options.maxQueries) }),
+    ...(options.maxQueries === undefined ? {} : { maxQueries: options.maxQueries }),
     cacheDir: resolve(options.cacheDir),
     rerankCache: options.rerankCache ?? false,
     recallCache: options.recallCache ?? false,

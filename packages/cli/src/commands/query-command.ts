@@ -5,7 +5,7 @@ import { openConfiguredPipeline } from './open.js';
 export interface QueryCommandOptions {
   config?: string;
   json?: boolean;
-  k?: string;
+  k?: number;
 }
 
 export function describeCandidate(c: Candidate, index: number): string {
@@ -27,8 +27,7 @@ export function describeCandidate(c: Candidate, index: number): string {
 export async function runQuery(text: string, options: QueryCommandOptions, out: Output): Promise<number> {
   const opened = await openConfiguredPipeline(options.config);
   try {
-    const k = options.k === undefined ? undefined : Number.parseInt(options.k, 10);
-    const result = await opened.retriever.retrieve(text, k === undefined || Number.isNaN(k) ? {} : { k });
+    const result = await opened.retriever.retrieve(text, options.k === undefined ? {} : { k: options.k });
     if (out.json) {
       out.result(
         JSON.stringify(
