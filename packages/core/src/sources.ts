@@ -14,6 +14,11 @@ export interface IngestFailure {
 /** A file or record a source found but cannot hand over (too large, unreadable, malformed). */
 export interface SourceRejection {
   rejected: IngestFailure;
+  /**
+   * Set when the rejected entry is (or may be) a folder whose contents could not be listed: what lies under it
+   * (URI `rejected.uri` + `/`, or id `rejected.id` + `/`) is unknown, not gone, so a run never deletes it.
+   */
+  subtree?: boolean;
 }
 
 /** What a source yields: documents to load, and rejections to report without stopping. */

@@ -61,6 +61,11 @@ export interface RunReport {
   deleted: string[];
   unchanged: number;
   failures: SourceFailure[];
+  /**
+   * Folders the source could not list (their URIs; each is also in `failures`) and the stored documents under them,
+   * kept as they were: unknown, not gone, so `deleteMissing` leaves them alone.
+   */
+  unknown: { folders: string[]; kept: string[] };
   chunks: { written: number; embedded: number; reused: number };
   tokens: number;
   durationsMs: { load: number; chunk: number; embed: number; store: number; delete: number; total: number };
@@ -95,6 +100,8 @@ export const REINDEX_LOCK = 'winnow-reindex';
 interface RunState {
   report: RunReport;
   seen: Set<string>;
+  /** Prefixes (URIs and ids, each ending in `/`) of subtrees the source could not read. */
+  unknownPrefixes: string[];
   started: number;
   signal: AbortSignal | undefined;
 }
@@ -104,7 +111,7 @@ interface RunState {
  * document), `embedBatch` (reuse stored embeddings by chunk hash, embed the rest), `write` (one transaction per
  * document), `deleteMissing` (opt-in) and the report. A run killed at any point leaves every document at its old or
  * its new version; the next run converges. Deletions happen only after the whole source was read, so a failed walk
- * never deletes anything. A document that fails to load, chunk or embed keeps its previously indexed version and is
+ * never deletes anything, and a folder the walk could not read keeps every document under it (unknown, not gone). A document that fails to load, chunk or embed keeps its previously indexed version and is
  * reported with the failing stage's code (E_PARSE, E_CHUNK_FAILED, E_EMBED_FAILED, E_DB_QUERY, …).
  */
 export function createIndexer(options: IndexerOptions): Indexer {
@@ -261,9 +268,17 @@ export function createIndexer(options: IndexerOptions): Indexer {
     progress(state, 'write');
   }
 
-  /** Removes stored documents the source did not yield (only after it was read to the end). */
-  async function deleteMissing(state: RunState, stored: ReadonlyMap<string, string>) {
-    const missing = [...stored.keys()].filter((id) => !state.seen.has(id));
+  /**
+   * Removes stored documents the source did not yield (only after it was read to the end), except those under a
+   * folder it could not read: their absence says nothing, so they are kept and reported.
+   */
+  async function deleteMissing(state: RunState, stored: ReadonlyMap<string, DocumentRecord>) {
+    const missing: string[] = [];
+    for (const [id, document] of stored) {
+      if (state.seen.has(id)) continue;
+      if (isUnknown(state.unknownPrefixes, document)) state.report.unknown.kept.push(id);
+      else missing.push(id);
+    }
     if (missing.length > 0) {
       await timed(state, 'delete', () => options.store.deleteDocuments(missing, { signal: state.signal }));
       state.report.deleted.push(...missing);
@@ -278,14 +293,13 @@ export function createIndexer(options: IndexerOptions): Indexer {
     const state: RunState = {
       report: emptyReport(),
       seen: new Set(),
+      unknownPrefixes: [],
       started: performance.now(),
       signal: runOptions.signal,
     };
     const { report } = state;
     // plan: what is stored, by content hash
-    const stored = new Map(
-      (await options.store.listDocuments({ signal: state.signal })).map((d) => [d.id, d.contentHash]),
-    );
+    const stored = new Map((await options.store.listDocuments({ signal: state.signal })).map((d) => [d.id, d]));
     let pending: Prepared[] = [];
     let pendingChunks = 0;
     for await (const item of sources) {
@@ -293,6 +307,10 @@ export function createIndexer(options: IndexerOptions): Indexer {
       if (isRejection(item)) {
         state.seen.add(item.rejected.id);
         report.failures.push(item.rejected);
+        if (item.subtree === true) {
+          report.unknown.folders.push(item.rejected.uri);
+          state.unknownPrefixes.push(withSlash(item.rejected.uri), withSlash(item.rejected.id));
+        }
         continue;
       }
       if (state.seen.has(item.id)) {
@@ -305,7 +323,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
         continue;
       }
       state.seen.add(item.id);
-      const previous = stored.get(item.id);
+      const previous = stored.get(item.id)?.contentHash;
       if (previous === item.contentHash) {
         report.unchanged++;
         continue;
@@ -352,10 +370,20 @@ function emptyReport(): RunReport {
     deleted: [],
     unchanged: 0,
     failures: [],
+    unknown: { folders: [], kept: [] },
     chunks: { written: 0, embedded: 0, reused: 0 },
     tokens: 0,
     durationsMs: { load: 0, chunk: 0, embed: 0, store: 0, delete: 0, total: 0 },
   };
+}
+
+function withSlash(prefix: string): string {
+  return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/** Whether a stored document lies under an unread folder, by URI or by id (ids of a folder source are paths). */
+function isUnknown(prefixes: readonly string[], document: DocumentRecord): boolean {
+  return prefixes.some((prefix) => document.uri.startsWith(prefix) || document.id.startsWith(prefix));
 }
 
 function toRecord(p: Prepared): DocumentRecord {

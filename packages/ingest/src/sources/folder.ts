@@ -52,6 +52,7 @@ export function folderSource(root: string, options: FolderSourceOptions = {}): D
               code: error.code,
               message: error.message,
             },
+            ...(entry.folder ? { subtree: true } : {}),
           };
           continue;
         }

@@ -54,7 +54,14 @@ export function skippedEntry(path: string, reason: SkipReason, detail: SkipDetai
 
 export type WalkEntry =
   | { kind: 'file'; path: string; relativePath: string; stats: Stats }
-  | { kind: 'error'; path: string; relativePath: string; error: WinnowError };
+  | {
+      kind: 'error';
+      path: string;
+      relativePath: string;
+      error: WinnowError;
+      /** A folder (or a link that may lead to one) whose contents are unknown: nothing under it may count as gone. */
+      folder?: boolean;
+    };
 
 function toPosix(path: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
@@ -129,6 +136,7 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
         path: folder,
         relativePath: toPosix(relative(root, folder)),
         error: fsError(error, folder, 'cannot open the folder'),
+        folder: true,
       };
       continue;
     }
@@ -157,7 +165,9 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
       }
       const resolved = await resolveEntry(entry, path, root, options);
       if (resolved.kind === 'error') {
-        yield { kind: 'error', path, relativePath: rel, error: resolved.error };
+        // An entry that cannot be stat'ed may be a folder (a directory, or a link to one): its subtree is unknown.
+        const folder = entry.isDirectory() || entry.isSymbolicLink();
+        yield { kind: 'error', path, relativePath: rel, error: resolved.error, ...(folder ? { folder } : {}) };
         continue;
       }
       if (resolved.kind === 'skip') continue;
