@@ -223,6 +223,7 @@ export function createGeneratorFromConfig(config: PipelineConfig): OpenAIGenerat
     maxTokens: config.generate.maxTokens,
     timeoutMs: config.generate.timeoutMs,
     maxRetries: config.generate.maxRetries,
+    deadlineMs: config.generate.deadlineMs,
     ...(baseURL === undefined ? {} : { baseURL }),
     ...(apiKey === undefined ? {} : { apiKey }),
   });

@@ -66,4 +66,7 @@ generate:                   # any OpenAI-compatible chat endpoint (OpenAI, vLLM)
   model: gpt-4o-mini
   temperature: 0
   # baseURL: http://localhost:8000/v1
+  timeoutMs: 60000          # per attempt until the answer starts, and the longest silence mid-stream
+  maxRetries: 3
+  deadlineMs: 60000         # all attempts together until the answer starts; raise it for slow endpoints
 `;

@@ -333,6 +333,11 @@ export const generateConfigSchema = z
     temperature: z.number().min(0).max(2).default(0),
     maxTokens: positiveInt.default(1024),
     ...http,
+    /**
+     * Longest total wait for the answer to start, across all attempts and retry pauses (timeoutMs bounds each
+     * attempt). Without it a hanging endpoint holds `ask` for (maxRetries + 1) × timeoutMs plus backoff.
+     */
+    deadlineMs: positiveInt.default(60_000),
   })
   .prefault({});
 

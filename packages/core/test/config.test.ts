@@ -41,6 +41,12 @@ describe('parseConfig', () => {
     expect(config.rerank.k).toBe(10);
   });
 
+  it('bounds generation by a total deadline, 60 s unless set', () => {
+    expect(parseConfig({}).generate.deadlineMs).toBe(60_000);
+    expect(parseConfig({ generate: { deadlineMs: 5_000 } }).generate.deadlineMs).toBe(5_000);
+    expect(() => parseConfig({ generate: { deadlineMs: 0 } })).toThrow(/generate\.deadlineMs/);
+  });
+
   it('names the source and the field of a bad value', () => {
     try {
       parseConfig({ recall: { k: -3 } }, 'winnow.config.yaml');

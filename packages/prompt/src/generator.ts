@@ -25,6 +25,11 @@ export interface OpenAIGeneratorOptions {
   timeoutMs?: number;
   /** Retries on 408/409/429/5xx, connection failures and timeouts; Retry-After is obeyed. Default 3. */
   maxRetries?: number;
+  /**
+   * Longest total wait for the answer to start, across all attempts and retry pauses. Default 60 s: without it a
+   * hanging server holds a call for (maxRetries + 1) × timeoutMs plus backoff (about 275 s by default).
+   */
+  deadlineMs?: number;
   /** Ask for token usage at the end of a stream (`stream_options.include_usage`). Default true. */
   streamUsage?: boolean;
   /** Config prefix named in error messages. Default `generate`. */
@@ -58,6 +63,7 @@ export class OpenAIGenerator implements EventStreamingGenerator {
   private readonly maxTokensField: 'max_tokens' | 'max_completion_tokens';
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
+  private readonly deadlineMs: number;
   private readonly streamUsage: boolean;
   private readonly setting: string;
 
@@ -82,6 +88,12 @@ export class OpenAIGenerator implements EventStreamingGenerator {
     this.maxTokensField = options.maxTokensField ?? (isOpenAI ? 'max_completion_tokens' : 'max_tokens');
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxRetries = options.maxRetries ?? 3;
+    this.deadlineMs = options.deadlineMs ?? 60_000;
+    if (!(this.deadlineMs > 0)) {
+      throw new WinnowError('E_CONFIG_INVALID', 'the deadline must be a positive number of milliseconds', {
+        field: `${this.setting}.deadlineMs`,
+      });
+    }
     this.streamUsage = options.streamUsage ?? true;
     this.client = new OpenAI({ apiKey, baseURL: this.baseURL, timeout: this.timeoutMs, maxRetries: this.maxRetries });
   }
@@ -89,9 +101,10 @@ export class OpenAIGenerator implements EventStreamingGenerator {
   async generate(messages: readonly ChatMessage[], options: GenerateOptions = {}): Promise<Generation> {
     const context = this.endpoint(options.signal);
     this.checkRequest(messages, options);
+    const deadline = this.startDeadline(context);
     try {
       const completion = await this.client.chat.completions.create(this.body(messages, options), {
-        signal: options.signal ?? null,
+        signal: combine(options.signal, deadline.signal),
       });
       const choice = completion.choices[0];
       if (choice === undefined) {
@@ -103,6 +116,8 @@ export class OpenAIGenerator implements EventStreamingGenerator {
       return generation;
     } catch (error) {
       throw toGenerationError(error, context);
+    } finally {
+      deadline.clear();
     }
   }
 
@@ -113,8 +128,8 @@ export class OpenAIGenerator implements EventStreamingGenerator {
   }
 
   /**
-   * Streams the answer. The client's timeout covers the wait for the answer to start; after that, silence
-   * longer than `timeoutMs` between pieces ends the stream with E_TIMEOUT.
+   * Streams the answer. The client's timeout covers each attempt's wait for the answer to start and `deadlineMs`
+   * all of them together; after the first piece, silence longer than `timeoutMs` ends the stream with E_TIMEOUT.
    */
   async *streamEvents(
     messages: readonly ChatMessage[],
@@ -123,7 +138,8 @@ export class OpenAIGenerator implements EventStreamingGenerator {
     const context = this.endpoint(options.signal);
     this.checkRequest(messages, options);
     const idle = new AbortController();
-    const signal = options.signal === undefined ? idle.signal : AbortSignal.any([options.signal, idle.signal]);
+    const deadline = this.startDeadline(context);
+    const signal = combine(options.signal, idle.signal, deadline.signal);
     let timer: NodeJS.Timeout | undefined;
     const restartIdleTimer = () => {
       clearTimeout(timer);
@@ -145,6 +161,8 @@ export class OpenAIGenerator implements EventStreamingGenerator {
       let finishReason: string | undefined;
       let usage: Generation['usage'];
       for await (const chunk of chunks) {
+        // The answer has started: from here only silence (timeoutMs) ends it, however long the answer takes.
+        deadline.clear();
         restartIdleTimer();
         if (chunk.usage) usage = usageOf(chunk.usage);
         const choice = chunk.choices[0];
@@ -164,7 +182,18 @@ export class OpenAIGenerator implements EventStreamingGenerator {
       throw toGenerationError(error, context);
     } finally {
       clearTimeout(timer);
+      deadline.clear();
     }
+  }
+
+  /** Aborts the request when `deadlineMs` passes, marking the context so the error names that setting. */
+  private startDeadline(context: EndpointContext): { signal: AbortSignal; clear: () => void } {
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      context.deadlineExceeded = true;
+      controller.abort();
+    }, this.deadlineMs);
+    return { signal: controller.signal, clear: () => clearTimeout(timer) };
   }
 
   private endpoint(signal: AbortSignal | undefined): EndpointContext {
@@ -174,6 +203,7 @@ export class OpenAIGenerator implements EventStreamingGenerator {
       setting: this.setting,
       timeoutMs: this.timeoutMs,
       maxRetries: this.maxRetries,
+      deadlineMs: this.deadlineMs,
       signal,
     };
   }
@@ -197,6 +227,10 @@ export class OpenAIGenerator implements EventStreamingGenerator {
 
 function usageOf(usage: { prompt_tokens: number; completion_tokens: number }): NonNullable<Generation['usage']> {
   return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+}
+
+function combine(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

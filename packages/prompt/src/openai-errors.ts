@@ -9,10 +9,14 @@ export interface EndpointContext {
   setting: string;
   timeoutMs: number;
   maxRetries: number;
+  /** Longest total wait for the answer to start, all attempts together. */
+  deadlineMs?: number;
   /** The caller's signal: when it fired, any failure is an abort. */
   signal?: AbortSignal | undefined;
   /** Set when our own idle timer cut a stream. */
   idleTimedOut?: boolean;
+  /** Set when `deadlineMs` passed before the answer started. */
+  deadlineExceeded?: boolean;
 }
 
 /**
@@ -24,6 +28,18 @@ export function toGenerationError(error: unknown, context: EndpointContext): Win
   const file = context.baseURL;
   if (context.signal?.aborted) {
     return new WinnowError('E_ABORTED', `the request to model "${context.model}" was aborted`, { file, cause: error });
+  }
+  if (context.deadlineExceeded) {
+    return new WinnowError(
+      'E_TIMEOUT',
+      `model "${context.model}" did not start answering within ${context.deadlineMs} ms (all attempts together)`,
+      {
+        file,
+        setting: `${context.setting}.deadlineMs`,
+        cause: error,
+        hint: `raise ${context.setting}.deadlineMs or check the server`,
+      },
+    );
   }
   if (context.idleTimedOut || error instanceof APIConnectionTimeoutError) {
     return new WinnowError(

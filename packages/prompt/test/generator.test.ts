@@ -232,3 +232,44 @@ describe('OpenAIGenerator settings', () => {
     expect(server.requests[0]?.body).not.toHaveProperty('max_tokens');
   });
 });
+
+// A hanging endpoint used to hold `ask` for ~275 s by default: 4 attempts × timeoutMs plus backoff (#16).
+describe('OpenAIGenerator deadlineMs', () => {
+  const hang = () => server.enqueue(...Array.from({ length: 4 }, () => ({ delayMs: 30_000 })));
+
+  it('ends generate() at the total deadline, naming generate.deadlineMs', async () => {
+    hang();
+    const started = Date.now();
+    const error = await failure(() =>
+      generator({ timeoutMs: 5_000, maxRetries: 3, deadlineMs: 400 }).generate(messages),
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error.code).toBe('E_TIMEOUT');
+    expect(error.setting).toBe('generate.deadlineMs');
+    expect(error.message).toMatch(/within 400 ms/);
+    expect(error.hint).toMatch(/raise generate\.deadlineMs/);
+  });
+
+  it('ends a stream that never starts at the deadline, across retries', async () => {
+    hang();
+    const started = Date.now();
+    // Attempts time out after 150 ms each, so the deadline falls during a later attempt or a retry pause.
+    const error = await failure(() =>
+      collect(generator({ timeoutMs: 150, maxRetries: 3, deadlineMs: 1_000 }).stream(messages)),
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error.code).toBe('E_TIMEOUT');
+    expect(error.setting).toBe('generate.deadlineMs');
+    expect(server.requestsTo('/chat/completions').length).toBeGreaterThan(1);
+  });
+
+  it('does not cut an answer that has started streaming', async () => {
+    server.enqueue({ content: ['a', 'b', 'c', 'd', 'e'], chunkDelayMs: 150 });
+    const pieces = await collect(generator({ deadlineMs: 300 }).stream(messages));
+    expect(pieces.join('')).toBe('abcde');
+  });
+
+  it('refuses a deadline that is not positive', () => {
+    expect(() => generator({ deadlineMs: 0 })).toThrow(/generate\.deadlineMs/);
+  });
+});
