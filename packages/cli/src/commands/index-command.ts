@@ -78,6 +78,8 @@ export async function runIndex(
       deleted: report.deleted.length,
       unchanged: report.unchanged,
       failed: report.failures.length,
+      // Documents under folders the walk could not read: neither deleted nor re-indexed (unknown, not gone).
+      kept: report.unknown.kept.length,
       skipped,
       report,
       store: { driver: config.store.driver, collection: config.store.collection, ...counts },
@@ -92,6 +94,11 @@ export async function runIndex(
       );
       // The message names the file already: printing the URI too showed every failing file twice.
       for (const f of report.failures) out.result(`  failed: ${f.message}`);
+      if (summary.kept > 0) {
+        out.result(
+          `  kept: ${summary.kept} documents under ${report.unknown.folders.length} unreadable folders (unknown, not deleted)`,
+        );
+      }
       for (const entry of skipped) out.result(`  skipped: ${entry.path}: ${entry.why}`);
     }
     return report.failures.length > 0 ? EXIT.partial : EXIT.ok;
