@@ -183,6 +183,7 @@ export async function openPgVectorStoreFromConfig(
       ...(config.index.lists === undefined ? {} : { lists: config.index.lists }),
     },
     halfvec: config.halfvec,
+    statementTimeoutMs: config.statementTimeoutMs,
     // Indexers load first and build the ANN index at the end of a run (see createIndexer).
     deferIndex: true,
     waitForLock: options.waitForLock ?? false,

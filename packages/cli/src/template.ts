@@ -14,6 +14,7 @@ store:
     type: hnsw              # hnsw | ivfflat | none
     m: 16
     efConstruction: 64
+  statementTimeoutMs: 30000 # server only: a statement running longer fails (E_TIMEOUT); 0 = no limit
 
 ingest:
   include: ["**/*"]

@@ -80,6 +80,11 @@ export const storeConfigSchema = z
       .prefault({}),
     /** Store vectors as half precision: 'auto' does so above 2,000 dimensions (pgvector's HNSW limit for vector). */
     halfvec: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    /**
+     * PostgreSQL server: statement_timeout (ms) for every statement but index builds; 0 turns it off. 30 s is
+     * far above a normal search (milliseconds) and stops a runaway one; PGlite cannot interrupt a statement.
+     */
+    statementTimeoutMs: z.number().int().min(0).max(2_147_483_647).default(30_000),
     /** Settings of a registered store (a `driver` name the user registered). */
     options: registeredOptions.optional(),
   })

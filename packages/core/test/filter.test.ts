@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFilter } from '../src/index.js';
+import { filterCost, MAX_FILTER_COST, parseFilter } from '../src/index.js';
 
 describe('parseFilter', () => {
   it('accepts every operator and logical combination', () => {
@@ -76,5 +76,37 @@ describe('parseFilter', () => {
     expect(parseFilter({ field: 'metadata.tag', op: 'eq', value: 'ok \uD83D\uDE00' })).toMatchObject({
       value: 'ok 😀',
     });
+  });
+});
+
+describe('filter cost budget (issue #16)', () => {
+  const inLeaf = (n: number, offset: number) => ({
+    field: 'metadata.path',
+    op: 'in',
+    values: Array.from({ length: n }, (_, i) => `p/${offset}/${i}`),
+  });
+
+  it('refuses an `and` of 40,000 leaves (it would overflow 65,535 bind parameters) naming the budget', () => {
+    const filter = { and: Array.from({ length: 40_000 }, (_, i) => ({ field: 'metadata.n', op: 'eq', value: i })) };
+    expect(() => parseFilter(filter)).toThrow(/E_FILTER_INVALID.*MAX_FILTER_COST = 4000/);
+  });
+
+  it('refuses an `or` of 100 × in[1000] (168 s on 518 chunks) naming the budget', () => {
+    const filter = { or: Array.from({ length: 100 }, (_, i) => inLeaf(1000, i)) };
+    expect(() => parseFilter(filter, 'request.filter')).toThrow(
+      /E_FILTER_INVALID: field request\.filter: filter costs 100404, over the budget MAX_FILTER_COST = 4000/,
+    );
+  });
+
+  it('accepts filters up to the budget and counts conditions, values and range bounds', () => {
+    expect(filterCost(parseFilter(inLeaf(1000, 0)))).toBe(1004);
+    expect(filterCost(parseFilter({ or: [inLeaf(1000, 0), inLeaf(1000, 1), inLeaf(1000, 2)] }))).toBe(3016);
+    expect(filterCost(parseFilter({ not: { field: 'page', op: 'range', gte: 1, lt: 3 } }))).toBe(10);
+    expect(filterCost(parseFilter({ field: 'page', op: 'exists' }))).toBe(4);
+    const atBudget = { or: Array.from({ length: 799 }, (_, i) => ({ field: 'ordinal', op: 'eq', value: i })) };
+    expect(filterCost(parseFilter(atBudget))).toBe(MAX_FILTER_COST - 1);
+    expect(() => parseFilter({ or: [...atBudget.or, { field: 'ordinal', op: 'eq', value: 0 }] })).toThrow(
+      /MAX_FILTER_COST/,
+    );
   });
 });

@@ -9,9 +9,21 @@ export interface SqlResult<R extends object = SqlRow> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Aborts the statement: on a server the running query is cancelled there too (E_ABORTED). PGlite runs a
+   * statement to its end (single-threaded WASM), so there the signal is checked only before it starts.
+   */
+  signal?: AbortSignal;
+}
+
 /** Runs statements: the driver itself (autocommit) or the handle inside a transaction. */
 export interface SqlExecutor {
-  query<R extends object = SqlRow>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+  query<R extends object = SqlRow>(
+    text: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<SqlResult<R>>;
   /**
    * Runs `COPY <target> FROM … WITH (FORMAT binary)` with the given binary COPY data, where `target` is
    * `table (columns)`; returns the rows copied. Optional: without it, writers use multi-row INSERTs.

@@ -5,7 +5,7 @@ export { MIGRATIONS, type Migration } from './migrations.js';
 export { mmrOrder } from './mmr.js';
 export { type CollectionTables, collectionTables } from './naming.js';
 export { type OpenPgVectorStoreOptions, openPgVectorStore } from './open.js';
-export { createPgDriver, type PgDriverOptions } from './pg-driver.js';
+export { createPgDriver, DEFAULT_STATEMENT_TIMEOUT_MS, type PgDriverOptions } from './pg-driver.js';
 export { createPgliteDriver, DEFAULT_PGLITE_PATH, type PgliteDriverOptions } from './pglite-driver.js';
 export type { MmrOptions, PgSearchRequest } from './search.js';
 export type {

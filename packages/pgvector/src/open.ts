@@ -63,6 +63,12 @@ export interface OpenPgVectorStoreOptions {
   maintenanceWorkMem?: string;
   /** PGlite: when another process has the folder open, wait for it instead of failing with E_LOCKED. */
   waitForLock?: boolean;
+  /**
+   * PostgreSQL server: statement_timeout in ms for every statement (index builds excepted); 0 turns it off.
+   * Default 30,000 (DEFAULT_STATEMENT_TIMEOUT_MS). Not applied to an injected `pool` or to PGlite, whose
+   * single-threaded engine has no timer to interrupt a statement.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Opens (creating or migrating as needed) a collection and returns its store. */
@@ -153,6 +159,7 @@ async function resolveDriver(options: OpenPgVectorStoreOptions): Promise<{ drive
       url,
       pool: options.pool,
       setting: options.url !== undefined ? 'store.url' : 'DATABASE_URL',
+      statementTimeoutMs: options.statementTimeoutMs,
     });
     return { driver, ownsDriver: true };
   }

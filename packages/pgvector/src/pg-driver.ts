@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { WinnowError } from '@winnow/core';
+import { throwIfAborted, WinnowError } from '@winnow/core';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { advisoryKey } from './advisory.js';
@@ -26,7 +26,21 @@ export interface PgDriverOptions {
   setting?: string;
   /** Pool size when the driver creates the pool. Default 10. */
   maxConnections?: number;
+  /**
+   * The server's statement_timeout (ms) on the driver's own pool; 0 turns it off. An injected pool keeps its
+   * own settings. Default DEFAULT_STATEMENT_TIMEOUT_MS.
+   */
+  statementTimeoutMs?: number;
+  /** The setting that holds the statement timeout, named in E_TIMEOUT. Default `store.statementTimeoutMs`. */
+  timeoutSetting?: string;
 }
+
+/**
+ * 30 s: a search of a well-filtered collection takes milliseconds, so a statement still running after 30 s is
+ * a runaway (issue #16: a filter ran 168 s and kept the server busy after its client died) rather than work.
+ * Index builds, which can take minutes, lift the limit for their own transaction.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /** How long one `pg_advisory_lock` attempt waits before checking the AbortSignal again. */
 const LOCK_ATTEMPT_MS = 200;
@@ -38,7 +52,21 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     throw new WinnowError('E_CONFIG_INVALID', 'a PostgreSQL connection string or pool is required', { setting });
   }
   const ownsPool = options.pool === undefined;
-  const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const timeoutSetting = options.timeoutSetting ?? 'store.statementTimeoutMs';
+  if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 0 || statementTimeoutMs > 2_147_483_647) {
+    throw new WinnowError('E_CONFIG_INVALID', `expected an integer number of ms >= 0, got ${statementTimeoutMs}`, {
+      setting: timeoutSetting,
+    });
+  }
+  // Sent as a startup parameter, so it holds for every statement on every connection without a round trip.
+  const pool =
+    options.pool ??
+    new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 10,
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+    });
   // An idle client that loses its connection emits 'error' on the pool; unhandled, it would end the process.
   // The next checkout reconnects, so there is nothing to do here.
   if (ownsPool) pool.on('error', () => undefined);
@@ -66,7 +94,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
 
   function executor(client: pg.PoolClient): SqlExecutor {
     return {
-      query: (text, params) => runQuery(client, text, params),
+      query: (text, params, queryOptions) => runQuery(client, text, params, queryOptions?.signal),
       copyFrom: (target, data) => runCopy(client, target, data),
     };
   }
@@ -75,13 +103,56 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     client: pg.Pool | pg.PoolClient,
     text: string,
     params: readonly unknown[] | undefined,
+    signal?: AbortSignal,
   ): Promise<SqlResult<R>> {
+    throwIfAborted(signal, 'a statement');
+    // Cancelling needs the backend the statement runs on, so a signal pins the query to one client.
+    if (signal !== undefined && client === pool) {
+      const pinned = await connect();
+      try {
+        return await runQuery<R>(pinned, text, params, signal);
+      } finally {
+        pinned.release();
+      }
+    }
+    let cancelling: Promise<unknown> | undefined;
+    const onAbort = (): void => {
+      cancelling = cancelBackend(client as pg.PoolClient);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await client.query(text, params === undefined ? undefined : [...params]);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     } catch (error) {
+      if (cancelling !== undefined) {
+        throw new WinnowError('E_ABORTED', `a statement on ${location} was aborted`, { cause: signal?.reason });
+      }
+      if ((error as { code?: unknown }).code === '57014' && /statement timeout/.test(String(error))) {
+        throw new WinnowError('E_TIMEOUT', `a statement on ${location} ran past ${timeoutSetting}`, {
+          setting: timeoutSetting,
+          cause: error,
+          hint: statementTimeoutMs > 0 ? `the limit is ${statementTimeoutMs} ms` : undefined,
+        });
+      }
       throw toDbError(error, `a statement on ${location}`, subject);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      // Wait for the cancel to land, so it cannot hit a later statement once the client is reused.
+      if (cancelling !== undefined) await cancelling;
     }
+  }
+
+  /**
+   * Cancels the statement running on `client` with pg_cancel_backend from another pooled connection. Closing
+   * the socket instead is not enough: the server notices a vanished client only when it next writes to it,
+   * so a long scan would keep running (issue #16). The protocol's CancelRequest would avoid the second
+   * connection but node-postgres does not expose it as API. A full pool delays the cancel; statement_timeout
+   * still bounds the statement.
+   */
+  async function cancelBackend(client: pg.PoolClient): Promise<unknown> {
+    const pid = (client as unknown as { processID?: unknown }).processID;
+    if (typeof pid !== 'number') return undefined;
+    return pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
   }
 
   async function runCopy(
@@ -103,7 +174,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   return {
     kind: 'postgres',
     location,
-    query: (text, params) => runQuery(pool, text, params),
+    query: (text, params, queryOptions) => runQuery(pool, text, params, queryOptions?.signal),
     async copyFrom(target, data) {
       const client = await connect();
       try {

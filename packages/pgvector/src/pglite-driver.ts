@@ -2,10 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
-import { isWinnowError, WinnowError } from '@winnow/core';
+import { isWinnowError, throwIfAborted, WinnowError } from '@winnow/core';
 import {
   assertLockName,
   type DbSubject,
+  type QueryOptions,
   type ReleaseLock,
   type SqlDriver,
   type SqlExecutor,
@@ -58,7 +59,8 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
 
   function executor(target: PGlite | Transaction): SqlExecutor {
     return {
-      async query<R extends object>(text: string, params?: readonly unknown[]) {
+      async query<R extends object>(text: string, params?: readonly unknown[], queryOptions?: QueryOptions) {
+        throwIfAborted(queryOptions?.signal, 'a statement');
         try {
           const result = await target.query<R>(text, params === undefined ? undefined : [...params]);
           return { rows: result.rows, rowCount: result.rows.length || (result.affectedRows ?? 0) };

@@ -38,6 +38,8 @@ export interface SearchContext {
   /** False on pgvector < 0.8, which has no iterative scans. */
   iterativeScanSupported: boolean;
   ivfflatProbes: number | undefined;
+  /** Cancels the search, on the server too. */
+  signal?: AbortSignal;
 }
 
 const MAX_K = 10_000;
@@ -82,7 +84,7 @@ async function searchLexical(
   k: number,
 ): Promise<Candidate[]> {
   parts.limit = params.add(k);
-  const { rows } = await context.driver.query<HitRow>(lexicalSql(parts), params.values);
+  const { rows } = await context.driver.query<HitRow>(lexicalSql(parts), params.values, { signal: context.signal });
   return rows.map((row, i) => hitToCandidate(row, { lexical: [row.lexical_score as number, i + 1] }));
 }
 
@@ -97,8 +99,8 @@ async function searchDense(
   const fetch = mmr === undefined ? k : mmrCandidates(mmr, k);
   parts.limit = params.add(fetch);
   parts.withEmbedding = mmr !== undefined;
-  const rows = await withSettings(context.driver, indexSearchSettings(context, request, fetch), (tx) =>
-    tx.query<HitRow>(denseSql(parts), params.values),
+  const rows = await withSettings(context, indexSearchSettings(context, request, fetch), (tx) =>
+    tx.query<HitRow>(denseSql(parts), params.values, { signal: context.signal }),
   );
   const candidates = rows.map((row, i) =>
     hitToCandidate(row, { dense: [similarityFromDistance(context.metric, row.distance as number), i + 1] }),
@@ -122,8 +124,8 @@ async function searchHybrid(
     denseWeight: params.add(nonNegativeNumber(request.denseWeight ?? 1, 'denseWeight')),
     lexicalWeight: params.add(nonNegativeNumber(request.lexicalWeight ?? 1, 'lexicalWeight')),
   });
-  const rows = await withSettings(context.driver, indexSearchSettings(context, request, k), (tx) =>
-    tx.query<HitRow>(sql, params.values),
+  const rows = await withSettings(context, indexSearchSettings(context, request, k), (tx) =>
+    tx.query<HitRow>(sql, params.values, { signal: context.signal }),
   );
   const similarity = (row: HitRow): [number, number] | undefined =>
     row.distance === null || row.distance === undefined
@@ -210,7 +212,7 @@ function indexSearchSettings(context: SearchContext, request: PgSearchRequest, k
 }
 
 async function withSettings<R>(
-  driver: SqlDriver,
+  { driver, signal }: SearchContext,
   settings: Array<[string, string]>,
   run: (tx: SqlExecutor) => Promise<{ rows: R[] }>,
 ): Promise<R[]> {
@@ -218,7 +220,7 @@ async function withSettings<R>(
   return driver.transaction(async (tx) => {
     const params = new SqlParams();
     const calls = settings.map(([name, value]) => `set_config(${params.add(name)}, ${params.add(value)}, true)`);
-    await tx.query(`select ${calls.join(', ')}`, params.values);
+    await tx.query(`select ${calls.join(', ')}`, params.values, { signal });
     return (await run(tx)).rows;
   });
 }

@@ -181,6 +181,7 @@ export class PgVectorStore implements VectorStore {
         vectorType: this.vectorType,
         textSearch: this.init.settings.textSearch,
         index: this.index,
+        signal: options.signal,
       },
       request,
     );

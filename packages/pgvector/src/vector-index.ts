@@ -66,6 +66,8 @@ export function buildVectorIndex(
       return { ...before, built: false, ms: performance.now() - started };
     }
     if (before.exists) await tx.query(`drop index if exists "${tables.vectorIndex}"`);
+    // A large build takes minutes; statement_timeout is for runaway searches, so it is lifted here.
+    await tx.query(`select set_config('statement_timeout', '0', true)`);
     if (options.maintenanceWorkMem !== undefined) {
       await tx.query(`select set_config('maintenance_work_mem', $1, true)`, [options.maintenanceWorkMem]);
     }
