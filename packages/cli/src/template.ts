@@ -43,6 +43,7 @@ recall:                     # stage 1: fast, approximate
   mode: hybrid              # dense | lexical | hybrid (reciprocal-rank fusion of both)
   k: 50
   efSearch: 100
+  maxQueryTokens: 256       # words kept from a query, the rest dropped with a warning (PGlite crashes near 610; max 400)
 
 rerank:                     # stage 2: slow, exact
   provider: transformers    # transformers (local cross-encoder) | http (vLLM/TEI /rerank) | none (recall order)

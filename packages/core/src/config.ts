@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { WinnowError } from './errors.js';
 import { parseFilter } from './filter.js';
+import { DEFAULT_MAX_QUERY_TOKENS, MAX_QUERY_TOKENS } from './retrieval.js';
 
 /**
  * The pipeline configuration: one schema read by the CLI, the indexer and the eval harness.
@@ -191,6 +192,12 @@ export const recallConfigSchema = z
     exact: z.boolean().optional(),
     /** Dense mode: diversify the k results by maximal marginal relevance over their embeddings. */
     mmr: z.strictObject({ lambda: z.number().min(0).max(1), candidates: positiveInt.optional() }).optional(),
+    /**
+     * Query tokens (runs of letters, digits, `_`) kept for every mode; the rest are dropped and the result carries
+     * a warning. Bounded because PGlite's engine crashes on a lexical query of ~610 lexemes (see
+     * DEFAULT_MAX_QUERY_TOKENS); at most MAX_QUERY_TOKENS.
+     */
+    maxQueryTokens: positiveInt.max(MAX_QUERY_TOKENS).default(DEFAULT_MAX_QUERY_TOKENS),
     filter: z
       .unknown()
       .optional()

@@ -89,6 +89,8 @@ export interface RecallSettings {
   exact?: boolean | undefined;
   /** Dense mode only: reorders the k results for diversity (pgvector computes it from the returned embeddings). */
   mmr?: MmrOptions | undefined;
+  /** Query tokens kept (see `boundQueryText`); the rest are dropped. Default DEFAULT_MAX_QUERY_TOKENS. */
+  maxQueryTokens?: number | undefined;
 }
 
 export interface SearchRequest extends RecallSettings {

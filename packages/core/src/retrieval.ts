@@ -44,3 +44,33 @@ export interface QueryTransform {
   readonly name: string;
   transform(query: string, options?: CallOptions): Promise<string[]>;
 }
+
+/**
+ * Default of `recall.maxQueryTokens`. Measured on PGlite 0.3.9: a lexical or hybrid query of about 610–670
+ * lexemes crashes the WebAssembly engine ("memory access out of bounds") and breaks every later query of the
+ * process; 608 passed. A token here (a run of letters, digits or `_`) yields at most 1.5 lexemes ("a-b" gives
+ * "a-b", "a", "b"), so 256 tokens stay under 400 lexemes. The server fails far later (~20k terms).
+ */
+export const DEFAULT_MAX_QUERY_TOKENS = 256;
+/** Highest allowed `recall.maxQueryTokens`: 400 tokens ≤ 600 lexemes, just under PGlite's crash (see above). */
+export const MAX_QUERY_TOKENS = 400;
+
+export interface BoundedQuery {
+  text: string;
+  /** Tokens dropped from the end; 0 when the text was within the bound. */
+  dropped: number;
+}
+
+const TOKEN = /[\p{L}\p{N}_]+/gu;
+
+/** Keeps the text up to its `maxTokens`-th token (letters, digits, `_`) and drops the rest. */
+export function boundQueryText(text: string, maxTokens: number = DEFAULT_MAX_QUERY_TOKENS): BoundedQuery {
+  let count = 0;
+  let end = text.length;
+  for (const match of text.matchAll(TOKEN)) {
+    count++;
+    if (count === maxTokens) end = match.index + match[0].length;
+  }
+  if (count <= maxTokens) return { text, dropped: 0 };
+  return { text: text.slice(0, end), dropped: count - maxTokens };
+}

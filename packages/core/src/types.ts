@@ -154,4 +154,6 @@ export interface RetrievalResult {
   /** How many candidates stage 1 returned before de-duplication and reranking. */
   recalled: number;
   timings: StageTimings;
+  /** What was changed to answer, e.g. query tokens dropped beyond `recall.maxQueryTokens`. Absent when none. */
+  warnings?: string[];
 }

@@ -1,4 +1,13 @@
-import { type Candidate, type DistanceMetric, type MmrOptions, type SearchRequest, WinnowError } from '@winnow/core';
+import {
+  boundQueryText,
+  type Candidate,
+  DEFAULT_MAX_QUERY_TOKENS,
+  type DistanceMetric,
+  MAX_QUERY_TOKENS,
+  type MmrOptions,
+  type SearchRequest,
+  WinnowError,
+} from '@winnow/core';
 import { maxMagnitude } from './chunk-row.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { compileFilter } from './filter-sql.js';
@@ -70,7 +79,7 @@ export async function search(context: SearchContext, request: PgSearchRequest): 
   };
   // Placeholders are numbered in the order values are bound; the SQL may use them in any order.
   const vector = mode === 'lexical' ? undefined : params.add(queryVector(context, request.vector));
-  const text = mode === 'dense' ? undefined : params.add(queryText(request.text));
+  const text = mode === 'dense' ? undefined : params.add(queryText(request.text, request.maxQueryTokens));
   if (request.filter !== undefined) parts.filter = compileFilter(request.filter, params);
   if (vector === undefined) return searchLexical(context, { ...parts, text: text as string }, params, k);
   if (text === undefined) return searchDense(context, { ...parts, vector }, params, request, k);
@@ -161,11 +170,16 @@ function queryVector(context: SearchContext, vector: Float32Array | undefined): 
   );
 }
 
-function queryText(text: string | undefined): string {
+/**
+ * The query text, cut to `maxQueryTokens` (at most MAX_QUERY_TOKENS) even when the caller skipped the retriever,
+ * which cuts first and warns: longer text crashes PGlite's engine (see DEFAULT_MAX_QUERY_TOKENS).
+ */
+function queryText(text: string | undefined, maxQueryTokens: number | undefined): string {
   if (typeof text !== 'string' || text.trim() === '') {
     throw new WinnowError('E_EMPTY_QUERY', 'lexical and hybrid search need a non-empty query text', { field: 'text' });
   }
-  return text;
+  const max = Math.min(maxQueryTokens ?? DEFAULT_MAX_QUERY_TOKENS, MAX_QUERY_TOKENS);
+  return boundQueryText(text, Number.isInteger(max) && max > 0 ? max : DEFAULT_MAX_QUERY_TOKENS).text;
 }
 
 function positiveNumber(value: number, field: string): number {

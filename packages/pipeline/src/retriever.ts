@@ -1,8 +1,11 @@
 import {
+  boundQueryText,
   type Candidate,
   type CandidateStage,
+  DEFAULT_MAX_QUERY_TOKENS,
   type Embedder,
   isAbortError,
+  MAX_QUERY_TOKENS,
   parseFilter,
   type QueryTransform,
   type RecallMode,
@@ -89,7 +92,13 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   }
   const configuredFilter =
     options.recall?.filter === undefined ? undefined : parseFilter(options.recall.filter, 'recall.filter');
-  const settings: RecallSettings = { ...options.recall, mode, k: recallK };
+  const maxQueryTokens = options.recall?.maxQueryTokens ?? DEFAULT_MAX_QUERY_TOKENS;
+  if (!Number.isInteger(maxQueryTokens) || !(maxQueryTokens > 0) || maxQueryTokens > MAX_QUERY_TOKENS) {
+    throw new WinnowError('E_CONFIG_INVALID', `recall.maxQueryTokens must be an integer in 1..${MAX_QUERY_TOKENS}`, {
+      field: 'recall.maxQueryTokens',
+    });
+  }
+  const settings: RecallSettings = { ...options.recall, mode, k: recallK, maxQueryTokens };
 
   /** Stage 1 for one or several queries; several lists are fused by reciprocal rank into one. */
   async function recall(queries: string[], search: RecallSettings, timings: StageTimings, signal?: AbortSignal) {
@@ -117,8 +126,20 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     async retrieve(query, callOptions = {}) {
       const { signal } = callOptions;
       const started = performance.now();
-      const text = query.trim();
-      if (text.length === 0) throw new WinnowError('E_EMPTY_QUERY', 'the query is empty', { field: 'query' });
+      const trimmed = query.trim();
+      if (trimmed.length === 0) throw new WinnowError('E_EMPTY_QUERY', 'the query is empty', { field: 'query' });
+      // Bounded once, before any stage: an over-long query must never reach the store's SQL (PGlite crashes).
+      const warnings: string[] = [];
+      const bound = (q: string): string => {
+        const bounded = boundQueryText(q, maxQueryTokens);
+        if (bounded.dropped > 0) {
+          warnings.push(
+            `query cut to recall.maxQueryTokens (${maxQueryTokens} tokens): ${bounded.dropped} tokens dropped`,
+          );
+        }
+        return bounded.text;
+      };
+      const text = bound(trimmed);
       const filter = callOptions.filter === undefined ? configuredFilter : parseFilter(callOptions.filter, 'filter');
       const stagesMs: Record<string, number> = {};
       const timings: StageTimings = { totalMs: 0, stagesMs };
@@ -130,7 +151,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         const transformed = await runStep(options.queryTransform.name, () =>
           (options.queryTransform as QueryTransform).transform(text, { signal }),
         );
-        queries = transformed.length > 0 ? transformed : [text];
+        queries = transformed.length > 0 ? transformed.map(bound) : [text];
         stagesMs[options.queryTransform.name] = since(t);
         throwIfAborted(signal, 'retrieval');
       }
@@ -155,7 +176,13 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       }
       const final = candidates.slice(0, callOptions.k ?? keep);
       timings.totalMs = since(started);
-      return { query, candidates: final, recalled: recalled.length, timings };
+      return {
+        query,
+        candidates: final,
+        recalled: recalled.length,
+        timings,
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
     },
   };
 }

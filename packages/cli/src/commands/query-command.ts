@@ -28,6 +28,7 @@ export async function runQuery(text: string, options: QueryCommandOptions, out: 
   const opened = await openConfiguredPipeline(options.config);
   try {
     const result = await opened.retriever.retrieve(text, options.k === undefined ? {} : { k: options.k });
+    for (const warning of result.warnings ?? []) out.info(`warning: ${warning}`);
     if (out.json) {
       out.result(
         JSON.stringify(
@@ -35,6 +36,7 @@ export async function runQuery(text: string, options: QueryCommandOptions, out: 
             query: result.query,
             recalled: result.recalled,
             timings: result.timings,
+            ...(result.warnings === undefined ? {} : { warnings: result.warnings }),
             results: result.candidates.map((c) => ({
               chunkId: c.chunk.id,
               documentId: c.chunk.documentId,
