@@ -58,7 +58,10 @@ export async function runIndex(
     const onSkip = (at: string, reason: SkipReason, detail?: SkipDetail) => {
       if (reason !== 'excluded') skipped.push(skippedEntry(at, reason, detail));
     };
-    const source = isFile ? fileSource(root, config.ingest) : folderSource(root, { ...config.ingest, onSkip });
+    // A file alone keeps the id its URI already has in the collection (e.g. from indexing its folder): one document.
+    const source = isFile
+      ? fileSource(root, { ...config.ingest, known: await pipeline.store.listDocuments() })
+      : folderSource(root, { ...config.ingest, onSkip });
     let report: RunReport;
     try {
       report = await pipeline.indexer.run(source, {

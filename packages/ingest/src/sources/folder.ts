@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { documentIdFromPath, ingestConfigSchema, WinnowError } from '@winnow/core';
 import type { TypeMismatchPolicy } from '../detect.js';
@@ -56,7 +56,9 @@ export function folderSource(root: string, options: FolderSourceOptions = {}): D
           };
           continue;
         }
-        yield await readSourceFile(entry.path, documentIdFromPath(absoluteRoot, entry.path), entry.stats, {
+        // The walk gives the canonical path (links resolved), equal to the walked path when no link is involved.
+        yield await readSourceFile(entry.path, entry.relativePath, entry.stats, {
+          realPath: entry.realPath,
           maxFileBytes: options.maxFileBytes ?? DEFAULTS.maxFileBytes,
           onTypeMismatch: options.onTypeMismatch ?? DEFAULTS.onTypeMismatch,
           encoding: options.encoding,
@@ -69,6 +71,12 @@ export function folderSource(root: string, options: FolderSourceOptions = {}): D
 export interface FileSourceOptions {
   /** Ids are relative to this folder; default the file's own folder (the id is then its name). */
   root?: string;
+  /**
+   * Documents already in the collection (e.g. `await store.listDocuments()`): a file whose URI is among them keeps
+   * that document's id, so indexing one file of an indexed folder by its own path updates it instead of adding a
+   * second document for the same URI.
+   */
+  known?: Iterable<{ id: string; uri: string }>;
   maxFileBytes?: number;
   onTypeMismatch?: TypeMismatchPolicy;
   encoding?: string | undefined;
@@ -79,8 +87,8 @@ export function fileSource(path: string, options: FileSourceOptions = {}): Docum
   const absolute = resolve(path);
   return {
     async *[Symbol.asyncIterator](): AsyncGenerator<SourceItem> {
-      const root = options.root ? resolve(options.root) : dirname(absolute);
-      const id = options.root ? documentIdFromPath(root, absolute) : basename(absolute);
+      const real = await realpath(absolute).catch(() => absolute);
+      const id = knownId(options.known, absolute, real) ?? ownId(absolute, options.root);
       let stats: Awaited<ReturnType<typeof stat>>;
       try {
         stats = await stat(absolute);
@@ -92,10 +100,23 @@ export function fileSource(path: string, options: FileSourceOptions = {}): Docum
       }
       if (!stats.isFile()) throw new WinnowError('E_FILE_NOT_FOUND', 'is not a file', { file: absolute });
       yield await readSourceFile(absolute, id, stats, {
+        realPath: real,
         maxFileBytes: options.maxFileBytes ?? DEFAULTS.maxFileBytes,
         onTypeMismatch: options.onTypeMismatch ?? DEFAULTS.onTypeMismatch,
         encoding: options.encoding,
       });
     },
   };
+}
+
+/** The id of a stored document with this file's URI (its real path's, or the path's as given). */
+function knownId(known: FileSourceOptions['known'], absolute: string, real: string): string | undefined {
+  if (!known) return undefined;
+  const uris = new Set([pathToFileURL(real).href, pathToFileURL(absolute).href]);
+  for (const document of known) if (uris.has(document.uri)) return document.id;
+  return undefined;
+}
+
+function ownId(absolute: string, root: string | undefined): string {
+  return root ? documentIdFromPath(resolve(root), absolute) : basename(absolute);
 }

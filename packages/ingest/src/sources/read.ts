@@ -11,6 +11,8 @@ export interface FileReadOptions {
   onTypeMismatch: TypeMismatchPolicy;
   /** The encoding of text files (`ingest.encoding`), passed to the loaders as the media type's charset. */
   encoding?: string | undefined;
+  /** The file's real path, for its URI: one URI per file however it was reached. Default `path`. */
+  realPath?: string;
 }
 
 /** Media types whose bytes are text in some encoding. */
@@ -30,7 +32,7 @@ export async function readSourceFile(
   stats: Stats,
   options: FileReadOptions,
 ): Promise<SourceItem> {
-  const uri = pathToFileURL(path).href;
+  const uri = pathToFileURL(options.realPath ?? path).href;
   if (stats.size > options.maxFileBytes) {
     return reject(
       id,

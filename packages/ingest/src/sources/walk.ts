@@ -23,9 +23,16 @@ export interface WalkOptions {
 /**
  * Why an entry was passed over: `symlink` (links are not followed: `ingest.followSymlinks` is off),
  * `symlink-loop` (a followed link leads back to a folder already walked), `symlink-outside-root` (a followed link
- * leads out of the root), `excluded` (a folder matching `exclude`), `not-a-file` (a socket, FIFO or device).
+ * leads out of the root), `symlink-duplicate` (a followed link to a file or folder the walk reaches under its own
+ * path, or through another link), `excluded` (a folder matching `exclude`), `not-a-file` (a socket, FIFO or device).
  */
-export type SkipReason = 'symlink' | 'symlink-loop' | 'symlink-outside-root' | 'excluded' | 'not-a-file';
+export type SkipReason =
+  | 'symlink'
+  | 'symlink-loop'
+  | 'symlink-duplicate'
+  | 'symlink-outside-root'
+  | 'excluded'
+  | 'not-a-file';
 
 export interface SkipDetail {
   /** Where a symbolic link points (as written in the link). */
@@ -42,6 +49,7 @@ export interface SkippedEntry extends SkipDetail {
 const WHY: Record<SkipReason, string> = {
   symlink: 'a symbolic link, not followed (ingest.followSymlinks is off)',
   'symlink-loop': 'a symbolic link back to a folder already walked (a loop)',
+  'symlink-duplicate': 'a symbolic link to a file or folder already indexed under its own path',
   'symlink-outside-root': 'a symbolic link to a place outside the folder being indexed',
   excluded: 'matches ingest.exclude',
   'not-a-file': 'neither a file nor a folder (a socket, FIFO or device)',
@@ -53,7 +61,18 @@ export function skippedEntry(path: string, reason: SkipReason, detail: SkipDetai
 }
 
 export type WalkEntry =
-  | { kind: 'file'; path: string; relativePath: string; stats: Stats }
+  | {
+      kind: 'file';
+      path: string;
+      /**
+       * The file's canonical path (links resolved) relative to the root's real path, so a file has one id however
+       * it is reached; without links it is the path as walked.
+       */
+      relativePath: string;
+      /** The file's real path (`realpath`): its URI. */
+      realPath: string;
+      stats: Stats;
+    }
   | {
       kind: 'error';
       path: string;
@@ -109,6 +128,20 @@ async function undecodableNames(folder: string): Promise<Map<string, string[]>> 
   return names;
 }
 
+interface Folder {
+  /** As walked (through links). */
+  path: string;
+  /** Its real path: where canonical ids are taken from. */
+  real: string;
+}
+
+interface DeferredLink {
+  path: string;
+  rel: string;
+  entry: Dirent;
+  folder: Folder;
+}
+
 export async function* walk(root: string, options: WalkOptions): AsyncGenerator<WalkEntry> {
   const included = picomatch([...options.include], { dot: true });
   const excluded = options.exclude.length > 0 ? picomatch([...options.exclude], { dot: true }) : () => false;
@@ -123,19 +156,31 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
   if (!rootStats.isDirectory()) {
     throw new WinnowError('E_FILE_NOT_FOUND', 'is not a folder', { file: root });
   }
+  const realRoot = await realpath(root).catch(() => root);
   const visited = new Set<string>([inodeKey(rootStats)]);
-  const pending: string[] = [root];
-  while (pending.length > 0) {
-    const folder = pending.pop() as string;
+  const pending: Folder[] = [{ path: root, real: realRoot }];
+  // Followed links wait until the tree has been walked under real paths, so a file or folder is always met under
+  // its own path first and the link is the one reported as the duplicate, whatever the directory order.
+  const deferred: DeferredLink[] = [];
+  // Real paths of files yielded, kept only while following links (a file link may reach any of them).
+  const yielded = options.followSymlinks ? new Set<string>() : undefined;
+  while (pending.length > 0 || deferred.length > 0) {
+    const next = pending.pop();
+    if (next === undefined) {
+      const link = deferred.shift() as DeferredLink;
+      yield* visitEntry(link.entry, link.path, link.rel, link.folder);
+      continue;
+    }
+    const folder = next;
     let dir: Dir;
     try {
-      dir = await opendir(folder);
+      dir = await opendir(folder.path);
     } catch (error) {
       yield {
         kind: 'error',
-        path: folder,
-        relativePath: toPosix(relative(root, folder)),
-        error: fsError(error, folder, 'cannot open the folder'),
+        path: folder.path,
+        relativePath: toPosix(relative(root, folder.path)),
+        error: fsError(error, folder.path, 'cannot open the folder'),
         folder: true,
       };
       continue;
@@ -143,14 +188,14 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
     let badNames: Map<string, string[]> | undefined;
     for await (const entry of dir) {
       throwIfAborted(options.signal, `walking ${root}`);
-      const path = join(folder, entry.name);
+      const path = join(folder.path, entry.name);
       const rel = toPosix(relative(root, path));
       if (entry.name.includes('\ufffd')) {
-        badNames ??= await undecodableNames(folder);
+        badNames ??= await undecodableNames(folder.path);
         // Several bad names may read alike: each entry takes the next of them.
         const escaped = badNames.get(entry.name)?.shift();
         if (escaped !== undefined) {
-          const shown = join(folder, escaped);
+          const shown = join(folder.path, escaped);
           yield {
             kind: 'error',
             path: shown,
@@ -163,46 +208,68 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
           continue;
         }
       }
-      const resolved = await resolveEntry(entry, path, root, options);
-      if (resolved.kind === 'error') {
-        // An entry that cannot be stat'ed may be a folder (a directory, or a link to one): its subtree is unknown.
-        const folder = entry.isDirectory() || entry.isSymbolicLink();
-        yield { kind: 'error', path, relativePath: rel, error: resolved.error, ...(folder ? { folder } : {}) };
+      if (options.followSymlinks && entry.isSymbolicLink()) {
+        deferred.push({ path, rel, entry, folder });
         continue;
       }
-      if (resolved.kind === 'skip') continue;
-      const { stats } = resolved;
-      if (stats.isDirectory()) {
-        if (folderExcluded(rel)) {
-          options.onSkip?.(path, 'excluded');
-          continue;
-        }
-        const key = inodeKey(stats);
-        if (visited.has(key)) {
-          options.onSkip?.(
-            path,
-            'symlink-loop',
-            await readlink(path).then(
-              (target) => ({ target }),
-              () => ({}),
-            ),
-          );
-          continue;
-        }
-        visited.add(key);
-        pending.push(path);
-      } else if (stats.isFile()) {
-        if (included(rel) && !excluded(rel)) yield { kind: 'file', path, relativePath: rel, stats };
-      } else {
-        options.onSkip?.(path, 'not-a-file');
+      yield* visitEntry(entry, path, rel, folder);
+    }
+  }
+
+  async function* visitEntry(entry: Dirent, path: string, rel: string, folder: Folder): AsyncGenerator<WalkEntry> {
+    const resolved = await resolveEntry(entry, path, realRoot, options);
+    if (resolved.kind === 'error') {
+      // An entry that cannot be stat'ed may be a folder (a directory, or a link to one): its subtree is unknown.
+      const isFolder = entry.isDirectory() || entry.isSymbolicLink();
+      yield {
+        kind: 'error',
+        path,
+        relativePath: rel,
+        error: resolved.error,
+        ...(isFolder ? { folder: isFolder } : {}),
+      };
+      return;
+    }
+    if (resolved.kind === 'skip') return;
+    const { stats } = resolved;
+    const real = resolved.real ?? join(folder.real, entry.name);
+    const linkTarget = async () =>
+      readlink(path).then(
+        (target) => ({ target }),
+        () => ({}),
+      );
+    if (stats.isDirectory()) {
+      if (folderExcluded(rel)) {
+        options.onSkip?.(path, 'excluded');
+        return;
       }
+      const key = inodeKey(stats);
+      if (visited.has(key)) {
+        // A link to a folder above it is a loop; to any other folder already walked, a second way to the same files.
+        const loop = folder.real === real || folder.real.startsWith(`${real}${sep}`);
+        options.onSkip?.(path, loop ? 'symlink-loop' : 'symlink-duplicate', await linkTarget());
+        return;
+      }
+      visited.add(key);
+      pending.push({ path, real });
+    } else if (stats.isFile()) {
+      if (!included(rel) || excluded(rel)) return;
+      if (yielded?.has(real)) {
+        options.onSkip?.(path, 'symlink-duplicate', await linkTarget());
+        return;
+      }
+      yielded?.add(real);
+      yield { kind: 'file', path, relativePath: toPosix(relative(realRoot, real)), realPath: real, stats };
+    } else {
+      options.onSkip?.(path, 'not-a-file');
     }
   }
 }
 
-type Resolved = { kind: 'ok'; stats: Stats } | { kind: 'skip' } | { kind: 'error'; error: WinnowError };
+/** `real` is set for a followed link (its target's real path). */
+type Resolved = { kind: 'ok'; stats: Stats; real?: string } | { kind: 'skip' } | { kind: 'error'; error: WinnowError };
 
-async function resolveEntry(entry: Dirent, path: string, root: string, options: WalkOptions): Promise<Resolved> {
+async function resolveEntry(entry: Dirent, path: string, realRoot: string, options: WalkOptions): Promise<Resolved> {
   try {
     if (entry.isSymbolicLink()) {
       const target = await readlink(path).catch(() => undefined);
@@ -212,11 +279,11 @@ async function resolveEntry(entry: Dirent, path: string, root: string, options: 
         return { kind: 'skip' };
       }
       const real = await realpath(path).catch(() => undefined);
-      const realRoot = await realpath(root).catch(() => root);
       if (real !== undefined && real !== realRoot && !real.startsWith(`${realRoot}${sep}`)) {
         options.onSkip?.(path, 'symlink-outside-root', detail);
         return { kind: 'skip' };
       }
+      if (real !== undefined) return { kind: 'ok', stats: await stat(path), real };
     }
     // stat follows links: a folder reached through a link has its target's device and inode (loop check).
     return { kind: 'ok', stats: await stat(path) };
