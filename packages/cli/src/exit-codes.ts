@@ -3,7 +3,7 @@ import type { ErrorCode } from '@winnow/core';
 /**
  * Exit codes of the `winnow` command, stable for cron jobs and CI:
  * 0 success · 1 unexpected failure · 2 bad usage or configuration · 3 finished, but some files failed ·
- * 4 another run holds the lock · 5 database unreachable or pgvector missing · 6 model not found or not loadable ·
+ * 4 another run holds the lock · 5 database unreachable, pgvector missing or the lock's session lost · 6 model not found or not loadable ·
  * 7 an eval gate (--fail-below) failed · 8 a remote endpoint failed (auth, HTTP, timeout).
  */
 export const EXIT = {
@@ -35,6 +35,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'E_DB_EXTENSION':
     case 'E_DB_QUERY':
     case 'E_DIMENSION_MISMATCH':
+    // The server ended the lock's session mid-run: a database fault, not a run deferring to another (4).
+    case 'E_LOCK_LOST':
       return EXIT.database;
     case 'E_MODEL_NOT_FOUND':
     case 'E_MODEL_LOAD':

@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   E_DB_EXTENSION: 'The pgvector extension is missing or too old',
   E_DB_QUERY: 'A database statement failed',
   E_LOCKED: 'Another run holds the lock',
+  E_LOCK_LOST:
+    "A run lost its lock while running (e.g. the server ended the lock's session) and stopped before its next write",
   E_HTTP: 'A remote endpoint answered with an error',
   E_AUTH: 'A remote endpoint refused the credentials',
   E_RATE_LIMITED: 'A remote endpoint kept answering 429 after all retries',

@@ -40,6 +40,15 @@ export interface LockOptions {
 /** Releases a lock; safe to call once. */
 export type ReleaseLock = () => Promise<void>;
 
+/** A held lock: call it to release it (safe once); `verify` before each write. */
+export type HeldLock = ReleaseLock & {
+  /**
+   * Throws E_LOCK_LOST unless the lock is still held, checked inside the write transaction `tx` so the check and
+   * the write it guards commit together. A no-op where the lock lasts as long as the process (PGlite).
+   */
+  verify(tx: SqlExecutor): Promise<void>;
+};
+
 /** The small surface the store needs from a database: node-postgres and PGlite both provide it. */
 export interface SqlDriver extends SqlExecutor {
   readonly kind: 'postgres' | 'pglite';
@@ -52,7 +61,7 @@ export interface SqlDriver extends SqlExecutor {
    * server, a lock file next to the database folder for PGlite. Throws E_LOCKED when `wait` is false and
    * another holder has it.
    */
-  lock(name: string, options: LockOptions): Promise<ReleaseLock>;
+  lock(name: string, options: LockOptions): Promise<HeldLock>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 export type { PreparedCollection, RequestedCollection } from './collection.js';
-export type { LockOptions, ReleaseLock, SqlDriver, SqlExecutor, SqlResult, SqlRow } from './driver.js';
+export type { HeldLock, LockOptions, ReleaseLock, SqlDriver, SqlExecutor, SqlResult, SqlRow } from './driver.js';
 export { compileFilter } from './filter-sql.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { mmrOrder } from './mmr.js';

@@ -7,8 +7,8 @@ import { advisoryKey } from './advisory.js';
 import {
   assertLockName,
   type DbSubject,
+  type HeldLock,
   type LockOptions,
-  type ReleaseLock,
   redactUrl,
   type SqlDriver,
   type SqlExecutor,
@@ -215,13 +215,25 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   /**
    * Holds a session-level advisory lock on a dedicated connection until released; if this process dies,
    * the server ends the session and the lock goes with it, so a crashed holder never blocks others.
+   *
+   * The session can also end while this process lives (pg_terminate_backend, a failover): then the lock is
+   * gone and another run may take it (issue #16). `verify` runs inside each write transaction and checks, in
+   * pg_locks, that the lock's own backend (pid and backend_start, so a reused pid does not pass) still holds
+   * the key. A check alone would leave a window: a write that checked just before the session ended could
+   * commit after a new holder started. So every write transaction also takes a shared lock on a second
+   * "fence" key, and a new holder takes and drops that key exclusively before it returns: it waits for such
+   * writes to commit, and any later write sees the new holder's pid and fails. (pg_try_advisory_xact_lock on
+   * the key itself cannot tell "held by us" from "held by another run": both refuse it from this backend.)
    */
   async function acquireAdvisoryLock(
     client: pg.PoolClient,
     name: string,
     { wait, signal }: LockOptions,
-  ): Promise<ReleaseLock> {
+  ): Promise<HeldLock> {
     const key = advisoryKey(name);
+    const fence = advisoryKey(`${name}:fence`);
+    let acquired = false;
+    let holder: { pid: number; started: string };
     try {
       if (!wait) {
         const { rows } = await runQuery<{ ok: boolean }>(client, 'select pg_try_advisory_lock($1::bigint) as ok', [
@@ -230,6 +242,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
         if (rows[0]?.ok !== true) {
           throw new WinnowError('E_LOCKED', `lock '${name}' is held by another session on ${location}`, subject);
         }
+        acquired = true;
       } else {
         // pg_advisory_lock waits in the server; lock_timeout bounds each wait so the AbortSignal is checked.
         await runQuery(client, `select set_config('lock_timeout', $1, false)`, [`${LOCK_ATTEMPT_MS}ms`]);
@@ -237,6 +250,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
           await sleep(0, signal, `waiting for lock '${name}'`);
           try {
             await client.query('select pg_advisory_lock($1::bigint)', [key]);
+            acquired = true;
             break;
           } catch (error) {
             if ((error as { code?: unknown }).code !== '55P03') throw toDbError(error, `locking '${name}'`, subject);
@@ -244,18 +258,46 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
         }
         await client.query('reset lock_timeout');
       }
-    } catch (error) {
-      // The connection goes back to the pool, so it must not keep the short lock_timeout.
-      await client.query('reset lock_timeout').then(
-        () => client.release(),
-        (resetError: unknown) => client.release(resetError instanceof Error ? resetError : true),
+      // Waits for write transactions of a previous holder that checked the lock just before losing it.
+      await runQuery(client, 'select pg_advisory_lock($1::bigint)', [fence]);
+      await runQuery(client, 'select pg_advisory_unlock($1::bigint)', [fence]);
+      const { rows } = await runQuery<{ pid: number; started: string }>(
+        client,
+        'select pid, backend_start::text as started from pg_stat_activity where pid = pg_backend_pid()',
+        undefined,
       );
+      holder = rows[0] as { pid: number; started: string };
+    } catch (error) {
+      // A connection that holds the lock is dropped (ending the session frees it); any other goes back to the
+      // pool, so it must not keep the short lock_timeout.
+      if (acquired) client.release(true);
+      else
+        await client.query('reset lock_timeout').then(
+          () => client.release(),
+          (resetError: unknown) => client.release(resetError instanceof Error ? resetError : true),
+        );
       throw error;
     }
+    // The socket's end is the cheapest sign of a lost session: it spares the round trip to pg_locks.
+    let ended = false;
+    const onEnd = (): void => {
+      ended = true;
+    };
+    client.on('end', onEnd);
+    client.on('error', onEnd);
+    const lockLost = (why: string) =>
+      new WinnowError('E_LOCK_LOST', `lock '${name}' on ${location} was lost (${why}); stopped before writing`, {
+        ...subject,
+        details: { lock: name, pid: holder.pid },
+        hint: 'the server ended the session holding the lock; what was written stays, run again to finish',
+      });
     let released = false;
-    return async () => {
+    const release = async () => {
       if (released) return;
       released = true;
+      client.off('end', onEnd);
+      client.off('error', onEnd);
+      if (ended) return client.release(true);
       try {
         await client.query('select pg_advisory_unlock($1::bigint)', [key]);
         client.release();
@@ -264,5 +306,20 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
         client.release(error instanceof Error ? error : new Error(String(error)));
       }
     };
+    const verify = async (tx: SqlExecutor) => {
+      if (ended || released) throw lockLost(released ? 'already released' : 'its connection ended');
+      await tx.query('select pg_advisory_xact_lock_shared($1::bigint)', [fence]);
+      // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits), objsubid 1.
+      const { rows } = await tx.query<{ held: boolean }>(
+        `select exists (
+           select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
+           where l.locktype = 'advisory' and l.granted and l.mode = 'ExclusiveLock' and l.objsubid = 1
+             and ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint
+             and l.pid = $2 and a.backend_start = $3::timestamptz) as held`,
+        [key, holder.pid, holder.started],
+      );
+      if (rows[0]?.held !== true) throw lockLost(`backend ${holder.pid} no longer holds it`);
+    };
+    return Object.assign(release, { verify });
   }
 }

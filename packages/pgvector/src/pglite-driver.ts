@@ -97,12 +97,15 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
         throw toDbError(error, `a transaction on ${location}`, subject);
       }
     },
-    lock(name, lockOptions) {
+    async lock(name, lockOptions) {
       assertLockName(name);
       // The lock file sits beside the database folder (not inside it, which PGlite owns).
-      return folder === undefined
-        ? acquireMemoryLock(`${memoryKey}:${name}`, name, lockOptions)
-        : acquirePidLock(`${folder}.${name}.lock`, name, lockOptions);
+      const release =
+        folder === undefined
+          ? await acquireMemoryLock(`${memoryKey}:${name}`, name, lockOptions)
+          : await acquirePidLock(`${folder}.${name}.lock`, name, lockOptions);
+      // Nothing to verify: the lock lives as long as this process, which alone has the folder open.
+      return Object.assign(release, { verify: async () => undefined });
     },
     async close() {
       if (ownsDb && !db.closed) await db.close();

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type CallOptions,
   type Candidate,
@@ -9,7 +10,7 @@ import {
   throwIfAborted,
   type VectorStore,
 } from '@winnow/core';
-import type { SqlDriver } from './driver.js';
+import type { HeldLock, SqlDriver, SqlExecutor } from './driver.js';
 import { rowToDocument } from './hits.js';
 import type { CollectionTables } from './naming.js';
 import { type PgSearchRequest, type SearchContext, search } from './search.js';
@@ -63,6 +64,7 @@ export class PgVectorStore implements VectorStore {
   private readonly init: PgVectorStoreInit;
   private readonly tables: CollectionTables;
   private indexKnownToExist = false;
+  private readonly locks = new AsyncLocalStorage<HeldLock>();
 
   constructor(init: PgVectorStoreInit) {
     this.init = init;
@@ -97,6 +99,7 @@ export class PgVectorStore implements VectorStore {
         tables: this.tables,
         dimensions: this.dimensions,
         vectorType: this.vectorType,
+        verifyLock: this.heldLock(),
       },
       writes,
       options.signal,
@@ -107,15 +110,24 @@ export class PgVectorStore implements VectorStore {
 
   /** Deletes documents (their chunks go by ON DELETE CASCADE); returns how many documents existed. */
   async deleteDocuments(ids: readonly string[], options: CallOptions = {}): Promise<number> {
-    let deleted = 0;
-    for (let start = 0; start < ids.length; start += LOOKUP_SLICE) {
-      throwIfAborted(options.signal, 'deleting documents');
-      const { rowCount } = await this.driver.query(`delete from ${this.tables.documents} where id = any($1::text[])`, [
-        ids.slice(start, start + LOOKUP_SLICE),
-      ]);
-      deleted += rowCount;
-    }
-    return deleted;
+    const verifyLock = this.heldLock();
+    const run = async (db: SqlExecutor) => {
+      let deleted = 0;
+      for (let start = 0; start < ids.length; start += LOOKUP_SLICE) {
+        throwIfAborted(options.signal, 'deleting documents');
+        const { rowCount } = await db.query(`delete from ${this.tables.documents} where id = any($1::text[])`, [
+          ids.slice(start, start + LOOKUP_SLICE),
+        ]);
+        deleted += rowCount;
+      }
+      return deleted;
+    };
+    if (verifyLock === undefined || ids.length === 0) return run(this.driver);
+    // Under a lock, the deletion is one transaction that checks the lock first: all of it or none.
+    return this.driver.transaction(async (tx) => {
+      await verifyLock(tx);
+      return run(tx);
+    });
   }
 
   /** Every document, ordered by id. */
@@ -215,15 +227,22 @@ export class PgVectorStore implements VectorStore {
    * a server, a lock file beside the PGlite folder. With `wait: false`, throws E_LOCKED if it is taken.
    */
   async withLock<T>(name: string, fn: () => Promise<T>, options: LockCallOptions): Promise<T> {
-    const release = await this.driver.lock(`${this.collection}.${name}`, {
+    const held = await this.driver.lock(`${this.collection}.${name}`, {
       wait: options.wait,
       signal: options.signal,
     });
     try {
-      return await fn();
+      // Scoped to fn's async calls, so writes made for the lock holder (and only those) verify it.
+      return await this.locks.run(held, fn);
     } finally {
-      await release();
+      await held();
     }
+  }
+
+  /** The check of the lock held by the current `withLock` call, if any. */
+  private heldLock(): ((tx: SqlExecutor) => Promise<void>) | undefined {
+    const held = this.locks.getStore();
+    return held === undefined ? undefined : (tx) => held.verify(tx);
   }
 
   /** Drops the collection's tables (documents, chunks, settings, migrations). The store is unusable after. */

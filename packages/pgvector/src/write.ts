@@ -16,6 +16,8 @@ export interface WriteContext {
   insertRowsPerStatement: number;
   /** Use COPY where the driver streams it (the server); false forces multi-row INSERTs. */
   useCopy: boolean;
+  /** The held reindex lock's check (E_LOCK_LOST), run first in each transaction; absent outside `withLock`. */
+  verifyLock?: ((tx: SqlExecutor) => Promise<void>) | undefined;
 }
 
 export interface WriteSummary {
@@ -37,7 +39,10 @@ export async function writeDocuments(
   const summary: WriteSummary = { documents: 0, chunks: 0, transactions: 0 };
   for (const group of groupWrites(latestPerDocument(writes), context.maxChunksPerTransaction)) {
     throwIfAborted(signal, 'replacing documents');
-    await context.driver.transaction((tx) => writeGroup(tx, context, group, signal));
+    await context.driver.transaction(async (tx) => {
+      await context.verifyLock?.(tx);
+      await writeGroup(tx, context, group, signal);
+    });
     summary.documents += group.length;
     summary.chunks += group.reduce((sum, write) => sum + write.chunks.length, 0);
     summary.transactions++;

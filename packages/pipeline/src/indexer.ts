@@ -9,6 +9,7 @@ import {
   type IngestFailure,
   isAbortError,
   isRejection,
+  isWinnowError,
   type LoaderLookup,
   type ParsedDocument,
   type SourceDocument,
@@ -140,7 +141,8 @@ export function createIndexer(options: IndexerOptions): Indexer {
 
   /** Records a document's failure under the code of the stage that failed; an abort ends the run. */
   function fail(state: RunState, source: { id: string; uri: string }, error: unknown, stageCode: ErrorCode) {
-    if (isAbortError(error)) throw error;
+    // A lost lock is no document's fault: writing on would run beside another holder, so the run stops.
+    if (isAbortError(error) || isWinnowError(error, 'E_LOCK_LOST')) throw error;
     const e = toWinnowError(error, stageCode, { file: source.uri });
     state.report.failures.push({ id: source.id, uri: source.uri, code: e.code, message: e.message });
   }
@@ -297,6 +299,30 @@ export function createIndexer(options: IndexerOptions): Indexer {
       started: performance.now(),
       signal: runOptions.signal,
     };
+    try {
+      return await runSteps(sources, runOptions, state);
+    } catch (error) {
+      if (!isWinnowError(error, 'E_LOCK_LOST')) throw error;
+      // Everything committed before the check failed stays; the error says what that was.
+      const { report } = state;
+      throw new WinnowError('E_LOCK_LOST', error.message.replace(/^E_LOCK_LOST: (setting [^:]*: )?/, ''), {
+        setting: error.setting,
+        cause: error,
+        hint: error.hint,
+        details: {
+          ...error.details,
+          written: { added: report.added, changed: report.changed, deleted: report.deleted },
+          chunksWritten: report.chunks.written,
+        },
+      });
+    }
+  }
+
+  async function runSteps(
+    sources: AsyncIterable<SourceItem> | Iterable<SourceItem>,
+    runOptions: IndexRunOptions,
+    state: RunState,
+  ): Promise<RunReport> {
     const { report } = state;
     // plan: what is stored, by content hash
     const stored = new Map((await options.store.listDocuments({ signal: state.signal })).map((d) => [d.id, d]));
