@@ -8,11 +8,27 @@ import { sleep } from './sleep.js';
 const POLL_MS = 200;
 /** A lock folder without an owner file this old was left by a crash between creating it and writing the owner. */
 const ORPHAN_MS = 10_000;
+/** How long a lock from another host lives without a heartbeat before it is taken over. */
+export const DEFAULT_LOCK_LEASE_MS = 120_000;
 
-interface Owner {
+export interface PidLockOptions extends LockOptions {
+  /** A lock of another host whose heartbeat is older than this is taken over (default 2 minutes). */
+  leaseMs?: number;
+}
+
+/** Who holds a lock: written as `pid`, `host`, start time and heartbeat time (ms since the epoch), one a line. */
+export interface LockOwner {
   pid: number;
   host: string;
+  startedAt: number;
+  heartbeatAt: number;
 }
+
+/** A held lock; `guard` adds an owner file elsewhere (kept fresh and removed with the lock). */
+export type PidLock = ReleaseLock & {
+  readonly owner: LockOwner;
+  guard(path: string): Promise<void>;
+};
 
 function alive(pid: number): boolean {
   try {
@@ -23,18 +39,54 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readOwner(lockPath: string): Promise<Owner | undefined> {
+/** Reads an owner file (a lock folder's `owner`, or a guard file); undefined when missing or unreadable. */
+export async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
-    const [pid, host] = (await readFile(join(lockPath, 'owner'), 'utf8')).split('\n');
-    return { pid: Number(pid), host: host ?? '' };
+    const [pid, host, startedAt, heartbeatAt] = (await readFile(file, 'utf8')).split('\n');
+    const owner = {
+      pid: Number(pid),
+      host: host ?? '',
+      startedAt: Number(startedAt ?? 0) || 0,
+      heartbeatAt: Number(heartbeatAt ?? 0) || 0,
+    };
+    if (!Number.isInteger(owner.pid) || owner.pid <= 0) return undefined;
+    // An owner file from before heartbeats (two lines): its own mtime stands in for the heartbeat.
+    if (owner.heartbeatAt === 0) owner.heartbeatAt = (await stat(file)).mtimeMs;
+    return owner;
   } catch {
     return undefined;
   }
 }
 
-async function isAbandoned(lockPath: string): Promise<boolean> {
-  const owner = await readOwner(lockPath);
-  if (owner) return owner.host === hostname() && !alive(owner.pid);
+/** Writes an owner file whole (temp file, then rename) so a reader never sees half of it. */
+async function writeOwner(file: string, owner: LockOwner): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${owner.pid}\n${owner.host}\n${owner.startedAt}\n${owner.heartbeatAt}\n`);
+  await rename(temp, file);
+}
+
+function sameOwner(a: LockOwner | undefined, b: LockOwner): boolean {
+  return a !== undefined && a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt;
+}
+
+/**
+ * Whether an owner has let go: on this host, when its pid is dead (at once); on another host, whose pids we cannot
+ * see, when its heartbeat is older than the lease.
+ */
+export function isDead(owner: LockOwner, leaseMs: number): boolean {
+  if (owner.host === hostname()) return !alive(owner.pid);
+  return Date.now() - owner.heartbeatAt > leaseMs;
+}
+
+/** "process 12 on host-a, heartbeat 3 s ago": for messages. */
+export function describeOwner(owner: LockOwner): string {
+  const age = Math.max(0, Math.round((Date.now() - owner.heartbeatAt) / 1000));
+  return `process ${owner.pid} on ${owner.host}, heartbeat ${age} s ago`;
+}
+
+async function isAbandoned(lockPath: string, leaseMs: number): Promise<boolean> {
+  const owner = await readOwner(join(lockPath, 'owner'));
+  if (owner) return isDead(owner, leaseMs);
   try {
     return Date.now() - (await stat(lockPath)).mtimeMs > ORPHAN_MS;
   } catch {
@@ -43,23 +95,24 @@ async function isAbandoned(lockPath: string): Promise<boolean> {
 }
 
 /**
- * A lock held for as long as the owning process lives: a folder created atomically, with the owner's pid and host
- * inside. A lock whose owner died (SIGKILL, power loss) is taken over at once. Unlike a lock kept alive by timers,
- * it cannot go stale while its holder is busy (a long synchronous WebAssembly start blocks timers for seconds).
- * For resources of one machine, such as an embedded database folder.
+ * A lock held for as long as the owning process lives: a folder created atomically, with an owner file inside
+ * (pid, host, start time, heartbeat). On this host a lock whose pid died (SIGKILL, power loss) is taken over at
+ * once, whatever its heartbeat: a holder busy in a long synchronous WebAssembly call cannot lose it. A lock from
+ * another host (a new container on the same volume) is taken over once its heartbeat is older than `leaseMs`; the
+ * holder refreshes it every lease/4 and recreates the folder if someone deleted it. Limit: a holder on another host
+ * whose event loop is blocked longer than the lease can be taken over while alive.
  */
-export async function acquirePidLock(lockPath: string, name: string, options: LockOptions): Promise<ReleaseLock> {
+export async function acquirePidLock(lockPath: string, name: string, options: PidLockOptions): Promise<PidLock> {
+  const leaseMs = options.leaseMs ?? DEFAULT_LOCK_LEASE_MS;
   await mkdir(dirname(lockPath), { recursive: true });
+  const ownerFile = join(lockPath, 'owner');
   for (;;) {
+    const now = Date.now();
+    const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: now, heartbeatAt: now };
     try {
       await mkdir(lockPath);
-      await writeFile(join(lockPath, 'owner'), `${process.pid}\n${hostname()}\n`);
-      let released = false;
-      return async () => {
-        if (released) return;
-        released = true;
-        await rm(lockPath, { recursive: true, force: true });
-      };
+      await writeOwner(ownerFile, owner);
+      return holdLock(lockPath, ownerFile, owner, leaseMs);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new WinnowError('E_DB_CONNECT', `cannot create lock '${name}': ${(error as Error).message}`, {
@@ -68,7 +121,7 @@ export async function acquirePidLock(lockPath: string, name: string, options: Lo
         });
       }
     }
-    if (await isAbandoned(lockPath)) {
+    if (await isAbandoned(lockPath, leaseMs)) {
       // Rename first: of several processes taking over, only one rename succeeds.
       const aside = `${lockPath}.abandoned.${process.pid}.${Date.now()}`;
       if (
@@ -81,15 +134,48 @@ export async function acquirePidLock(lockPath: string, name: string, options: Lo
       continue;
     }
     if (!options.wait) {
-      const owner = await readOwner(lockPath);
+      const holder = await readOwner(ownerFile);
       throw new WinnowError(
         'E_LOCKED',
-        `lock '${name}' is held by ${owner ? `process ${owner.pid} on ${owner.host}` : 'another process'}`,
-        {
-          file: lockPath,
-        },
+        `lock '${name}' is held by ${holder ? describeOwner(holder) : 'another process'}; if that process is gone, remove ${lockPath}`,
+        { file: lockPath },
       );
     }
     await sleep(POLL_MS, options.signal, `waiting for lock '${name}'`);
   }
+}
+
+function holdLock(lockPath: string, ownerFile: string, owner: LockOwner, leaseMs: number): PidLock {
+  const guards: string[] = [];
+  let released = false;
+  const beat = async (): Promise<void> => {
+    owner.heartbeatAt = Date.now();
+    // The holder puts back a deleted lock folder, unless someone else has taken the name meanwhile.
+    await mkdir(lockPath).catch(() => undefined);
+    const current = await readOwner(ownerFile);
+    if (current === undefined || sameOwner(current, owner)) await writeOwner(ownerFile, owner);
+    for (const guard of guards) if (sameOwner(await readOwner(guard), owner)) await writeOwner(guard, owner);
+  };
+  const timer = setInterval(
+    () => {
+      beat().catch(() => undefined);
+    },
+    Math.max(10, Math.floor(leaseMs / 4)),
+  );
+  timer.unref();
+  const release = async (): Promise<void> => {
+    if (released) return;
+    released = true;
+    clearInterval(timer);
+    for (const guard of guards) if (sameOwner(await readOwner(guard), owner)) await rm(guard, { force: true });
+    // Only our own folder: a second opener's takeover must not be undone by a late release.
+    if (sameOwner(await readOwner(ownerFile), owner)) await rm(lockPath, { recursive: true, force: true });
+  };
+  return Object.assign(release, {
+    owner,
+    async guard(path: string) {
+      await writeOwner(path, owner);
+      guards.push(path);
+    },
+  });
 }

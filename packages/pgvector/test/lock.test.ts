@@ -119,13 +119,16 @@ describe.each(DATABASES)('withLock on %s', (name) => {
       }
       return;
     }
-    // PGlite: the lock is a directory beside the database folder with its owner's pid and host inside.
+    // PGlite: the lock is a directory beside the database folder with its owner's pid, host and heartbeat inside.
     const lockPath = `${db.folder}.${store.collection}.cron.lock`;
     await store.withLock(
       'cron',
       async () => {
         expect((await stat(lockPath)).isDirectory()).toBe(true);
-        expect(await readFile(join(lockPath, 'owner'), 'utf8')).toBe(`${process.pid}\n${hostname()}\n`);
+        // pid, host, start time, heartbeat time (refreshed while held).
+        const [pid, host, startedAt, heartbeatAt] = (await readFile(join(lockPath, 'owner'), 'utf8')).split('\n');
+        expect([pid, host]).toEqual([String(process.pid), hostname()]);
+        expect(Number(heartbeatAt)).toBeGreaterThanOrEqual(Number(startedAt));
       },
       { wait: false },
     );
