@@ -185,7 +185,15 @@ describe('deep nesting', () => {
     const html = `<!doctype html><html><body>${'<div>'.repeat(10_000)}deep text${'</div>'.repeat(10_000)}</body></html>`;
     await expect(loader.load(fixture(html, 'deep.html'))).rejects.toMatchObject({
       code: 'E_PARSE',
-      message: expect.stringMatching(/deep\.html.*nested 1000[0-9] deep, over the limit of 1000 levels/),
+      message: expect.stringMatching(/deep\.html.*nested more than 2000 deep, over the limit of 1000 levels/),
+    });
+  });
+
+  it('counts the depth exactly between the limit and the pre-parse scan', async () => {
+    const html = `<!doctype html><html><body>${'<div>'.repeat(1500)}deep text${'</div>'.repeat(1500)}</body></html>`;
+    await expect(loader.load(fixture(html, 'deep.html'))).rejects.toMatchObject({
+      code: 'E_PARSE',
+      message: expect.stringMatching(/deep\.html.*nested 150[0-9] deep, over the limit of 1000 levels/),
     });
   });
 

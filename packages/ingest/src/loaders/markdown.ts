@@ -21,6 +21,7 @@ import { parse as parseYaml } from 'yaml';
 import { MEDIA_TYPES } from '../detect.js';
 import { assembleNormalized, normalizeText } from '../normalize.js';
 import { type LineMap, prepareMarkdown, stripAttributeList } from './markdown-dialects.js';
+import { MAX_MARKDOWN_DEPTH, markdownDepth } from './nesting.js';
 import { renderList, renderTable } from './render.js';
 import { sourceText } from './text.js';
 
@@ -175,6 +176,13 @@ export class MarkdownLoader implements Loader {
     let tree: Root;
     // Controls go before parsing: the parser turns NUL into U+FFFD, which normalising afterwards would keep.
     const prepared = prepareMarkdown(normalizeText(text, { accents: false }));
+    if (markdownDepth(prepared.text, MAX_MARKDOWN_DEPTH) > MAX_MARKDOWN_DEPTH) {
+      throw new WinnowError(
+        'E_PARSE',
+        `lists and block quotes are nested more than ${MAX_MARKDOWN_DEPTH} levels deep, the Markdown nesting limit of this loader`,
+        { file: source.uri, hint: 'the file is malformed or machine-generated; flatten it to index it' },
+      );
+    }
     lineMap = prepared.lineOf;
     try {
       tree = parser.parse(prepared.text);

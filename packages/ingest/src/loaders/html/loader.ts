@@ -12,6 +12,7 @@ import { type CheerioAPI, load } from 'cheerio';
 import { type AnyNode, hasChildren } from 'domhandler';
 import { MEDIA_TYPES } from '../../detect.js';
 import { assembleNormalized, normalizeText } from '../../normalize.js';
+import { htmlTagDepth } from '../nesting.js';
 import { encodingMetadata, forcedCharset } from '../text.js';
 import { htmlBlocks, normalizeInline } from './blocks.js';
 import { decodeHtml } from './charset.js';
@@ -54,6 +55,14 @@ function nestingDepth($: CheerioAPI): number {
   return deepest;
 }
 
+function tooDeep(depth: string, file: string): WinnowError {
+  return new WinnowError(
+    'E_PARSE',
+    `elements are nested ${depth} deep, over the limit of ${MAX_HTML_DEPTH} levels this loader reads`,
+    { file, hint: 'the page is malformed or machine-generated; flatten it to index it' },
+  );
+}
+
 function parse(html: string): CheerioAPI {
   // parse5 (cheerio's HTML parser) reports source positions, which give blocks their line ranges.
   return load(html, { sourceCodeLocationInfo: true } as Parameters<typeof load>[1]);
@@ -79,15 +88,13 @@ export class HtmlLoader implements Loader {
     }
     // Controls go before parsing: the parser turns NUL into U+FFFD, which normalising afterwards would keep.
     html = normalizeText(html, { accents: false });
+    // parse5 is quadratic in depth (50,000 levels: 20 s): far over the limit fails before parsing. The margin
+    // covers tags the scan counts that the parser would close.
+    const scanned = htmlTagDepth(html, 2 * MAX_HTML_DEPTH);
+    if (scanned > 2 * MAX_HTML_DEPTH) throw tooDeep(`more than ${2 * MAX_HTML_DEPTH}`, source.uri);
     const $ = parse(html);
     const depth = nestingDepth($);
-    if (depth > MAX_HTML_DEPTH) {
-      throw new WinnowError(
-        'E_PARSE',
-        `elements are nested ${depth} deep, over the limit of ${MAX_HTML_DEPTH} levels this loader reads`,
-        { file: source.uri, hint: 'the page is malformed or machine-generated; flatten it to index it' },
-      );
-    }
+    if (depth > MAX_HTML_DEPTH) throw tooDeep(String(depth), source.uri);
     const metadata: Metadata = { ...source.metadata, ...pageMetadata($), ...encoding };
     let content = mainContent($, { pruneLinks: true });
     let doc = $;
