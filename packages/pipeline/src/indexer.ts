@@ -80,6 +80,18 @@ export interface IndexRunOptions extends CallOptions {
   deleteMissing?: boolean;
   /** When another run holds the lock: wait for it (true) or fail with E_LOCKED (false, default). */
   waitForLock?: boolean;
+  /**
+   * Take the store's reindex lock for this run (default true). False when the caller already holds it or writes
+   * under a lock another process holds (the distributed planner and its workers, which scope the store's lock check
+   * themselves, e.g. `PgVectorStore.withLockHeldBy`).
+   */
+  takeLock?: boolean;
+  /**
+   * Plan only: nothing is loaded, written or deleted. Each added or changed document is handed to this function
+   * (and listed in the report as usual); with `deleteMissing`, the report's `deleted` lists what a run would delete.
+   * The distributed planner enqueues what it is handed.
+   */
+  planOnly?: (document: SourceDocument, kind: 'added' | 'changed') => void | Promise<void>;
 }
 
 export interface Indexer {
@@ -274,14 +286,15 @@ export function createIndexer(options: IndexerOptions): Indexer {
    * Removes stored documents the source did not yield (only after it was read to the end), except those under a
    * folder it could not read: their absence says nothing, so they are kept and reported.
    */
-  async function deleteMissing(state: RunState, stored: ReadonlyMap<string, DocumentRecord>) {
+  async function deleteMissing(state: RunState, stored: ReadonlyMap<string, DocumentRecord>, planOnly: boolean) {
     const missing: string[] = [];
     for (const [id, document] of stored) {
       if (state.seen.has(id)) continue;
       if (isUnknown(state.unknownPrefixes, document)) state.report.unknown.kept.push(id);
       else missing.push(id);
     }
-    if (missing.length > 0) {
+    if (planOnly) state.report.deleted.push(...missing);
+    else if (missing.length > 0) {
       await timed(state, 'delete', () => options.store.deleteDocuments(missing, { signal: state.signal }));
       state.report.deleted.push(...missing);
     }
@@ -354,7 +367,13 @@ export function createIndexer(options: IndexerOptions): Indexer {
         report.unchanged++;
         continue;
       }
-      const prepared = await prepare(state, item, previous === undefined ? 'added' : 'changed');
+      const kind = previous === undefined ? 'added' : 'changed';
+      if (runOptions.planOnly) {
+        report[kind].push(item.id);
+        await runOptions.planOnly(item, kind);
+        continue;
+      }
+      const prepared = await prepare(state, item, kind);
       if (!prepared) continue;
       pending.push(prepared);
       pendingChunks += prepared.chunks.length;
@@ -369,7 +388,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
     if (report.chunks.written > 0 && options.store.buildIndex) {
       await timed(state, 'store', async () => options.store.buildIndex?.());
     }
-    if (runOptions.deleteMissing === true) await deleteMissing(state, stored);
+    if (runOptions.deleteMissing === true) await deleteMissing(state, stored, runOptions.planOnly !== undefined);
     report.durationsMs.total = performance.now() - state.started;
     for (const key of Object.keys(report.durationsMs) as (keyof RunReport['durationsMs'])[]) {
       report.durationsMs[key] = Math.round(report.durationsMs[key]);
@@ -381,7 +400,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
   return {
     run(sources, runOptions = {}) {
       const body = () => runUnlocked(sources, runOptions);
-      if (options.store.withLock) {
+      if (options.store.withLock && runOptions.takeLock !== false) {
         return options.store.withLock(REINDEX_LOCK, body, { wait: runOptions.waitForLock ?? false });
       }
       return body();
