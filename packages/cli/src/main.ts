@@ -129,6 +129,11 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .option('--tune-split <name>', 'tune hybrid weights and rerank fusion on this split first (e.g. train)')
     .option('--tune-queries <n>', 'tune on the first n queries of the tuning split', positiveInteger)
     .option(
+      '--tune-folds <k>',
+      'no tuning split? tune on the scored split by k-fold cross-validation: each fold is scored with settings tuned on the others',
+      positiveInteger,
+    )
+    .option(
       '--untuned <name>',
       'evaluate this configuration exactly as written, not tuned with the others (repeatable)',
       collect,

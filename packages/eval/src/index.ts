@@ -3,7 +3,7 @@ export { chunkHitsFromCandidates, documentRunFromChunkHits } from './chunk-hits.
 export { evaluateRun } from './evaluate.js';
 export * from './harness/index.js';
 export type { BeirDataset, BeirDocument, BeirQuery, LoadBeirOptions } from './io/beir.js';
-export { loadBeirDataset, readBeirCorpus, readBeirQueries } from './io/beir.js';
+export { listBeirSplits, loadBeirDataset, readBeirCorpus, readBeirQueries } from './io/beir.js';
 export type { NumberedLine } from './io/lines.js';
 export { readLineBatches, readLines } from './io/lines.js';
 export type { QrelsFormat, ReadQrelsOptions, WriteQrelsOptions } from './io/qrels.js';

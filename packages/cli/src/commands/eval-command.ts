@@ -2,11 +2,13 @@ import { basename, extname, resolve } from 'node:path';
 import { applyEnvironment, loadConfigFile, WinnowError } from '@winnow/core';
 import {
   cachedWork,
+  describeConfiguration,
   type EvalConfiguration,
   type EvalResults,
   loadReferenceFigures,
   matchReferenceFigures,
   runEvaluation,
+  SETTINGS_COLUMNS,
   validateEvalNames,
   writeEvalOutputs,
 } from '@winnow/eval';
@@ -21,6 +23,7 @@ export interface EvalCommandOptions {
   failBelow?: string[];
   tuneSplit?: string;
   tuneQueries?: number;
+  tuneFolds?: number;
   untuned?: string[];
   maxQueries?: number;
   out: string;
@@ -65,6 +68,27 @@ function referenceLines(results: EvalResults): string[] {
 // Marks latency figures that leave out rerank scores or recall results taken from a cache.
 const mark = (c: EvalResults['configurations'][number]) => (cachedWork(c) ? '*' : '');
 
+/** Lines of a left-aligned table (first column) with right-aligned figures unless `leftAll`. */
+function formatTable(header: string[], rows: string[][], leftAll = false): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 || leftAll ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+/** What each configuration ran with and how its weights were chosen, so no figure is read without its setting. */
+function settingsTable(results: EvalResults): string {
+  const header = ['configuration', ...SETTINGS_COLUMNS.map(([, heading]) => heading)];
+  const rows = results.configurations.map((c) => {
+    const settings = describeConfiguration(c);
+    return [c.name, ...SETTINGS_COLUMNS.map(([key]) => settings[key])];
+  });
+  return formatTable(header, rows, true).join('\n');
+}
+
 function table(results: EvalResults): string {
   const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@50', 'recall@100', 'map@100'];
   const header = ['configuration', ...cols, 'p50 ms', 'p95 ms', 'q/s', 'Δndcg@10 (p)'];
@@ -81,16 +105,13 @@ function table(results: EvalResults): string {
         : 'baseline',
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
   const cached = results.configurations.filter((c) => mark(c));
   const note = cached.length
     ? [
         `* rerank scores or recall results partly from a cache (${cached.map((c) => `${c.name} ${cachedWork(c)}`).join(', ')}): latency leaves them out`,
       ]
     : [];
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...note].join('\n');
+  return [...formatTable(header, rows), ...note].join('\n');
 }
 
 /** `winnow eval`: scores configurations on a BEIR folder, writes the report, and gates with --fail-below. */
@@ -112,7 +133,17 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
     ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
     ...(options.untuned === undefined ? {} : { untuned: options.untuned }),
     ...(options.tuneSplit === undefined ? {} : { tuneSplit: options.tuneSplit }),
+    ...(options.tuneFolds === undefined ? {} : { tuneFolds: options.tuneFolds }),
   });
+  if (options.tuneQueries !== undefined && (options.tuneSplit === undefined || options.tuneFolds !== undefined)) {
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      options.tuneFolds === undefined
+        ? '--tune-queries cuts the tuning split, but nothing is tuned: add --tune-split <split>'
+        : '--tune-queries does not apply to --tune-folds (each fold tunes on all the other folds): drop it',
+      { field: '--tune-queries' },
+    );
+  }
   for (const configuration of configurations) {
     if (options.untuned?.includes(configuration.name)) configuration.tune = false;
   }
@@ -141,11 +172,12 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
     split: options.split,
     configurations,
     ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
-    ...(options.tuneSplit === undefined
+    ...(options.tuneSplit === undefined && options.tuneFolds === undefined
       ? {}
       : {
           tune: {
-            split: options.tuneSplit,
+            split: options.tuneSplit ?? options.split,
+            ...(options.tuneFolds === undefined ? {} : { folds: options.tuneFolds }),
             ...(options.tuneQueries === undefined ? {} : { maxQueries: options.tuneQueries }),
           },
         }),
@@ -177,6 +209,9 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
           queries: results.queries,
           configurations: results.configurations.map((c) => ({
             name: c.name,
+            settings: describeConfiguration(c),
+            chosenBy: c.chosenBy,
+            ...(c.folds ? { folds: c.folds } : {}),
             metrics: c.metrics,
             latencyMs: c.latencyMs,
             queriesPerSecond: c.queriesPerSecond,
@@ -192,6 +227,7 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
     );
   } else {
     out.result(table(results));
+    out.result(`\n${settingsTable(results)}`);
     const lines = referenceLines(results);
     if (lines.length > 0) out.result(`\n${lines.join('\n')}`);
     out.result(`\nreport: ${resolve(options.out, 'report.html')}`);

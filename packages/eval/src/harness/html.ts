@@ -1,3 +1,4 @@
+import { chosenByText, describeConfiguration, SETTINGS_COLUMNS } from './describe.js';
 import { type ConfigurationResult, cachedWork, type EvalResults } from './run.js';
 
 /**
@@ -24,6 +25,11 @@ const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 const colour = (i: number) => COLOURS[i % COLOURS.length] as string;
+// Line styles for the recall curves: with the colours, no two of 12 configurations share both, and a style still
+// tells curves apart in greyscale print or to a reader who confuses two colours.
+const DASHES = ['', '8 4', '2 3', '10 3 2 3', '4 4', '1 6'];
+const dash = (i: number) => DASHES[i % DASHES.length] as string;
+const dashAttr = (i: number) => (dash(i) ? ` stroke-dasharray="${dash(i)}"` : '');
 // Monte Carlo p-values bottom out at 1/(trials+1): say "below" rather than print a rounded 0.
 const pText = (p: number | undefined) => (p !== undefined && p < 0.0001 ? '< 0.0001' : `= ${fmt(p, 4)}`);
 
@@ -57,14 +63,40 @@ function recallCurves(results: EvalResults): string {
   const height = 300;
   const x = (i: number) => 50 + (i / (ks.length - 1)) * (width - 200);
   const y = (v: number) => height - 30 - v * (height - 50);
-  const axes = `<line x1="50" y1="${y(0)}" x2="${x(ks.length - 1)}" y2="${y(0)}" stroke="#888"/><line x1="50" y1="${y(0)}" x2="50" y2="${y(1)}" stroke="#888"/>${ks.map((k, i) => `<text x="${x(i)}" y="${height - 10}" text-anchor="middle">${k}</text>`).join('')}${[0, 0.5, 1].map((v) => `<text x="44" y="${y(v) + 4}" text-anchor="end">${v}</text>`).join('')}`;
-  const lines = results.configurations
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const axes = `<line x1="50" y1="${y(0)}" x2="${x(ks.length - 1)}" y2="${y(0)}" stroke="#888"/><line x1="50" y1="${y(0)}" x2="50" y2="${y(1)}" stroke="#888"/>${ks.map((k, i) => `<text class="tick" x="${x(i)}" y="${height - 12}" text-anchor="middle">${k}</text>`).join('')}${ticks.map((v) => `<line x1="46" x2="50" y1="${y(v)}" y2="${y(v)}" stroke="#888"/><text class="tick" x="44" y="${y(v) + 4}" text-anchor="end">${v}</text>`).join('')}<text x="${x(ks.length - 1)}" y="${height - 1}" text-anchor="end">k (cut-off)</text><text x="4" y="12">recall</text>`;
+  const configs = results.configurations;
+  const lines = configs
     .map((c, i) => {
       const points = ks.map((k, j) => `${x(j)},${y(c.metrics[`recall@${k}`] ?? 0)}`).join(' ');
-      return `<polyline class="curve" points="${points}" fill="none" stroke="${colour(i)}" stroke-width="2"><title>${esc(c.name)}</title></polyline><text x="${width - 140}" y="${20 + i * 16}" fill="${colour(i)}">${esc(c.name)}</text>`;
+      return `<polyline class="curve" data-config="${esc(c.name)}" points="${points}" fill="none" stroke="${colour(i)}" stroke-width="2"${dashAttr(i)}><title>${esc(c.name)}</title></polyline>`;
     })
     .join('');
-  return `<figure><figcaption>Recall@k</figcaption><svg class="chart" data-chart="recall-curves" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axes}${lines}</svg></figure>`;
+  // Direct labels at each curve's end (recall@100), pushed apart where curves end close together, with a leader
+  // line from the end to a moved label: two curves that overlap still get two readable labels.
+  const gap = 15;
+  const ends = configs
+    .map((c, i) => ({ i, name: c.name, at: y(c.metrics['recall@100'] ?? 0) }))
+    .sort((a, b) => a.at - b.at || a.i - b.i);
+  const top = 12;
+  const bottom = height - 34;
+  let next = top;
+  const placed = ends.map((e) => {
+    const label = Math.max(e.at, next);
+    next = label + gap;
+    return { ...e, label };
+  });
+  // If the stack ran off the bottom, shift it up as a whole (never above the top).
+  const overflow = Math.max(0, (placed.at(-1)?.label ?? 0) - bottom);
+  for (const p of placed) p.label = Math.max(top, p.label - overflow);
+  const endX = x(ks.length - 1);
+  const labels = placed
+    .map(
+      (p) =>
+        `<line class="leader" x1="${endX}" y1="${p.at}" x2="${endX + 22}" y2="${p.label}" stroke="${colour(p.i)}"${dashAttr(p.i)}/><text class="curve-label" data-config="${esc(p.name)}" x="${endX + 26}" y="${p.label + 4}" fill="${colour(p.i)}">${esc(p.name)}</text>`,
+    )
+    .join('');
+  return `<figure><figcaption>Recall@k (each curve labelled at its end; colours and line styles differ)</figcaption><svg class="chart" data-chart="recall-curves" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axes}${lines}${labels}</svg></figure>`;
 }
 
 function winsLosses(base: ConfigurationResult, other: ConfigurationResult, index: number): string {
@@ -73,20 +105,24 @@ function winsLosses(base: ConfigurationResult, other: ConfigurationResult, index
     .map((q) => (other.perQuery[q]?.[measure] ?? 0) - (base.perQuery[q]?.[measure] ?? 0))
     .sort((a, b) => b - a);
   const width = 640;
-  const height = 160;
+  const height = 180;
   const mid = height / 2;
-  const barW = Math.max(1, (width - 20) / Math.max(1, deltas.length));
+  const left = 56;
+  const half = mid - 12;
+  const barW = Math.max(1, (width - left - 10) / Math.max(1, deltas.length));
   const bars = deltas
     .map((d, i) => {
-      const h = Math.abs(d) * (mid - 10);
-      return `<rect class="bar" x="${10 + i * barW}" y="${d >= 0 ? mid - h : mid}" width="${barW}" height="${h}" fill="${d >= 0 ? '#4c9a2a' : '#c0392b'}"/>`;
+      const h = Math.abs(d) * half;
+      return `<rect class="bar" x="${left + i * barW}" y="${d >= 0 ? mid - h : mid}" width="${barW}" height="${h}" fill="${d >= 0 ? '#4c9a2a' : '#c0392b'}"/>`;
     })
     .join('');
+  // A y scale: nDCG@10 differences run from -1 to +1.
+  const axis = `<line x1="${left - 2}" x2="${left - 2}" y1="${mid - half}" y2="${mid + half}" stroke="#888"/>${[1, 0.5, 0, -0.5, -1].map((v) => `<line x1="${left - 6}" x2="${left - 2}" y1="${mid - v * half}" y2="${mid - v * half}" stroke="#888"/><text class="tick" x="${left - 8}" y="${mid - v * half + 4}" text-anchor="end">${v > 0 ? '+' : ''}${v}</text>`).join('')}<text x="2" y="10">Δ${measure}</text>`;
   const wins = deltas.filter((d) => d > 0).length;
   const losses = deltas.filter((d) => d < 0).length;
   const cmp = other.comparison?.[measure];
   const p = cmp ? ` · randomisation p ${pText(cmp.randomisation.pValue)} · t-test p ${pText(cmp.tTest.pValue)}` : '';
-  return `<figure><figcaption>${esc(other.name)} vs ${esc(base.name)}: per-query Δ${measure} (${wins} wins, ${losses} losses${p})</figcaption><svg class="chart" data-chart="wins-${index}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><line x1="10" x2="${width - 10}" y1="${mid}" y2="${mid}" stroke="#888"/>${bars}</svg></figure>`;
+  return `<figure><figcaption>${esc(other.name)} vs ${esc(base.name)}: per-query Δ${measure} (${wins} wins, ${losses} losses${p})</figcaption><svg class="chart" data-chart="wins-${index}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axis}<line x1="${left}" x2="${width - 10}" y1="${mid}" y2="${mid}" stroke="#888"/>${bars}</svg><p class="note">Queries sorted by Δ; bar height is the difference on the axis' scale.</p></figure>`;
 }
 
 function latencyChart(results: EvalResults): string {
@@ -143,9 +179,38 @@ function table(results: EvalResults): string {
     .map((c) => `${esc(c.name)}: ${cachedWork(c)}`)
     .join('; ');
   const footnote = notes
-    ? `<p class="note"><sup>*</sup> Rerank scores or recall results partly taken from a cache (of an earlier run, or of an earlier configuration in this one), so these latencies leave out that work (${notes}).</p>`
+    ? `<p class="note"><sup>*</sup> These latencies leave out work taken from a cache: ${notes}.</p>`
     : '';
   return `<table id="results">${head}${rows}</table>${footnote}`;
+}
+
+/** What each configuration ran with, and how its weights were chosen. */
+function settingsTable(results: EvalResults): string {
+  const head = `<tr><th>configuration</th>${SETTINGS_COLUMNS.map(([, heading]) => `<th>${esc(heading)}</th>`).join('')}</tr>`;
+  const rows = results.configurations
+    .map((c) => {
+      const settings = describeConfiguration(c);
+      return `<tr data-config="${esc(c.name)}"><td>${esc(c.name)}</td>${SETTINGS_COLUMNS.map(([key]) => `<td data-field="${key}">${esc(settings[key])}</td>`).join('')}</tr>`;
+    })
+    .join('');
+  return `<h2>Settings</h2><table id="settings">${head}${rows}</table>`;
+}
+
+/** Under k-fold tuning: each fold's queries and what the other folds chose for them. */
+function foldList(c: ConfigurationResult): string {
+  const items = (c.folds ?? [])
+    .map((f) => {
+      const chosen = [
+        f.recallTuning ? `lexical weight ${f.recallTuning.lexicalWeight}` : '',
+        f.tuning
+          ? `fusion ${f.tuning.chosen.method === 'rerank' ? 'rerank order' : `${f.tuning.chosen.method} ${f.tuning.chosen.weight}`}`
+          : '',
+      ].filter(Boolean);
+      const tunedOn = f.tuning?.queries ?? f.recallTuning?.queries ?? 0;
+      return `<li data-fold="${f.fold}">fold ${f.fold}: ${f.queryIds.length} queries scored with ${chosen.join(', ')} (tuned on the other ${tunedOn} queries)</li>`;
+    })
+    .join('');
+  return `<li>${esc(c.name)}: ${esc(chosenByText(c))}<ul>${items}</ul></li>`;
 }
 
 /** Each configuration's own figures beside those published or measured elsewhere for the same setting. */
@@ -183,6 +248,10 @@ export function renderHtmlReport(results: EvalResults): string {
   const note = results.truncatedTo
     ? `<p class="warn">Only the first ${results.truncatedTo} queries were evaluated.</p>`
     : '';
+  const folds = results.configurations
+    .filter((c) => c.folds)
+    .map(foldList)
+    .join('');
   const tuning = results.configurations
     .filter((c) => c.tuning)
     .map(
@@ -205,8 +274,9 @@ export function renderHtmlReport(results: EvalResults): string {
 <h1>winnow eval — ${esc(results.dataset)} (${esc(results.split)})</h1>
 <p>${results.queries} queries · baseline <b>${esc(results.baseline)}</b> · ${esc(results.createdAt)}</p>${note}
 ${table(results)}
+${settingsTable(results)}
 ${referenceTable(results)}
-${tuning || recallTuning ? `<h2>Fusion tuning</h2><ul>${recallTuning}${tuning}</ul>` : ''}
+${tuning || recallTuning || folds ? `<h2>Fusion tuning</h2><ul>${recallTuning}${tuning}${folds}</ul>` : ''}
 <h2>Metrics</h2>${['ndcg@10', 'mrr@10', 'recall@100', 'map@100'].map((m) => metricBars(results, m)).join('')}
 <h2>Recall curves</h2>${recallCurves(results)}
 <h2>Per-query wins and losses</h2>${comparisons || '<p>One configuration: nothing to compare.</p>'}

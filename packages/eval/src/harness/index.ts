@@ -1,4 +1,11 @@
 export { beirSources, parseBeirSource } from './corpus.js';
+export {
+  type ConfigurationSettings,
+  chosenByText,
+  describeConfiguration,
+  SETTINGS_COLUMNS,
+} from './describe.js';
+export { assignFolds, DEFAULT_FOLD_SEED, datasetSubset } from './folds.js';
 export { renderHtmlReport } from './html.js';
 export { type IndexedCorpus, indexCorpus, indexKey } from './index-cache.js';
 export { type LatencySummary, percentile, summarise } from './latency.js';

@@ -13,15 +13,25 @@ export type { CachedReranker } from '@winnow/rerank';
  * `winnow eval` over the same recall costs lookups only. Scores are reused as computed: quantised models give
  * slightly batch-dependent scores, and a cached score is the one the first run's batch gave.
  */
-export async function cachedReranker(reranker: Reranker, file: string): Promise<CachedReranker> {
+export async function cachedReranker(reranker: Reranker, file: string): Promise<FileCachedReranker> {
   // Loaded here, not at import, so `@winnow/eval` stays light (see run.ts).
   const { createCachedReranker } = await import('@winnow/rerank');
-  return createCachedReranker(reranker, { store: await fileScoreStore(file) });
+  const store = await fileScoreStore(file);
+  return Object.assign(createCachedReranker(reranker, { store }), { fromFile: store.fromFile });
 }
 
-/** Every score of the file in memory; new scores appended to it. */
-async function fileScoreStore(file: string): Promise<RerankScoreStore> {
+/** A file-cached reranker: `fromFile.hits` counts the cached pairs whose score an earlier run wrote. */
+export interface FileCachedReranker extends CachedReranker {
+  readonly fromFile: { hits: number };
+}
+
+/**
+ * Every score of the file in memory; new scores appended to it. Hits on scores the file held when opened are
+ * counted apart, so a report can tell pairs of an earlier run from pairs scored earlier in this one.
+ */
+async function fileScoreStore(file: string): Promise<RerankScoreStore & { fromFile: { hits: number } }> {
   const scores = new Map<string, number>();
+  const fromFile = { hits: 0 };
   await mkdir(dirname(file), { recursive: true });
   try {
     const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
@@ -32,8 +42,14 @@ async function fileScoreStore(file: string): Promise<RerankScoreStore> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  const loaded = new Set(scores.keys());
   return {
-    get: (key) => scores.get(key),
+    fromFile,
+    get: (key) => {
+      const score = scores.get(key);
+      if (score !== undefined && loaded.has(key)) fromFile.hits += 1;
+      return score;
+    },
     async set(entries) {
       for (const [key, score] of entries) scores.set(key, score);
       await appendFile(file, entries.map(([key, score]) => `${key}\t${score}\n`).join(''));

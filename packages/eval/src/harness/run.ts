@@ -12,14 +12,15 @@ import {
 import { type FusionOptions, fuseStages, type IndexProgress } from '@winnow/pipeline';
 import { chunkHitsFromCandidates, documentRunFromChunkHits } from '../chunk-hits.js';
 import { evaluateRun } from '../evaluate.js';
-import { type BeirDataset, loadBeirDataset } from '../io/beir.js';
+import { type BeirDataset, listBeirSplits, loadBeirDataset } from '../io/beir.js';
 import { bootstrapCi, type ConfidenceInterval } from '../stats/bootstrap.js';
 import { type Comparison, compareEvaluations } from '../stats/compare.js';
 import type { Evaluation, Run } from '../types.js';
+import { assignFolds, DEFAULT_FOLD_SEED, datasetSubset } from './folds.js';
 import { type IndexedCorpus, indexCorpus, indexKey } from './index-cache.js';
 import { type LatencySummary, summarise } from './latency.js';
 import { compareWithReferences, type ReferenceComparison, type ReferenceFigure } from './references.js';
-import { type CachedReranker, cachedReranker } from './rerank-cache.js';
+import { type CachedReranker, cachedReranker, type FileCachedReranker } from './rerank-cache.js';
 import { chooseLexicalWeight, type RecallTuningResult } from './tune-recall.js';
 
 // The stage packages (models, PDF parser, database drivers) load when a run starts, not when @winnow/eval is
@@ -52,8 +53,18 @@ export interface EvalConfiguration {
 }
 
 export interface TuneOptions {
-  /** The split tuned on (never the reported one). Default 'train'. */
+  /**
+   * The split tuned on. Without `folds` it must differ from the reported split; with `folds` it is the reported
+   * split itself (cross-validation over its queries).
+   */
   split: string;
+  /**
+   * k-fold cross-validation over the reported queries: each fold is scored with settings tuned on the other folds,
+   * so no query is scored with settings tuned on itself. For collections without a separate tuning split.
+   */
+  folds?: number;
+  /** Seed of the fold assignment. Default DEFAULT_FOLD_SEED. */
+  seed?: number;
   /** Use only the first this many tuning queries, in file order (keeps runs short). Default all. */
   maxQueries?: number;
   /** Weights of the rerank stage tried for each method. */
@@ -113,9 +124,27 @@ export interface TuningResult {
   grid: { method: FusionOptions['method']; weight: number; value: number }[];
 }
 
+/** How a configuration's fusion and hybrid weights were chosen. */
+export type ChosenBy =
+  | { how: 'as-written'; reason: 'no tuning asked' | 'untuned' | 'nothing to tune' }
+  | { how: 'split'; split: string }
+  | { how: 'k-fold'; folds: number; seed: number };
+
+/** One fold of k-fold tuning: its scored queries and what the other folds chose for them. */
+export interface FoldResult {
+  fold: number;
+  /** The fold's query ids (scored with this fold's settings). */
+  queryIds: string[];
+  tuning?: TuningResult;
+  recallTuning?: RecallTuningResult;
+}
+
 export interface ConfigurationResult {
   name: string;
+  /** The configuration as scored; under k-fold, as written (each fold's choice is in `folds`). */
   config: PipelineConfig;
+  chosenBy: ChosenBy;
+  folds?: FoldResult[];
   indexKey: string;
   metrics: Record<string, number>;
   intervals: Record<string, ConfidenceInterval>;
@@ -126,8 +155,12 @@ export interface ConfigurationResult {
   tuning?: TuningResult;
   /** Hybrid recall's lexical weight, when it was tuned (before the rerank fusion). */
   recallTuning?: RecallTuningResult;
-  /** With a rerank cache: pairs of the reported queries scored now and taken from the cache (latency counts the former). */
-  rerankPairs?: { computed: number; cached: number };
+  /**
+   * With a rerank cache: pairs of the reported queries scored now and taken from the cache (latency counts the
+   * former); `fromEarlierRun` of the cached ones were in the cache file before this run (the rest were scored
+   * earlier in this run, by tuning or another configuration).
+   */
+  rerankPairs?: { computed: number; cached: number; fromEarlierRun?: number };
   /** With a recall cache: searches of the reported queries run now and reused from an earlier configuration. */
   recallSearches?: { computed: number; cached: number };
   /** Against the baseline, per reported measure. */
@@ -175,11 +208,20 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
     split,
     ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
     ...(options.tune === undefined ? {} : { tuneSplit: options.tune.split }),
+    ...(options.tune?.folds === undefined ? {} : { tuneFolds: options.tune.folds }),
+    untuned: options.configurations.filter((c) => c.tune === false).map((c) => c.name),
   });
   const signal = options.signal;
   const dataset = await loadBeirDataset(options.dataset, { split, ...(signal ? { signal } : {}) });
   const name = basename(options.dataset.replace(/\/+$/, ''));
-  const tuneSet = options.tune ? await loadBeirDataset(options.dataset, { split: options.tune.split }) : undefined;
+  const folds = options.tune?.folds;
+  const tuneSet =
+    options.tune && folds === undefined ? await loadTuneSplit(options.dataset, options.tune.split) : undefined;
+  const foldSeed = options.tune?.seed ?? DEFAULT_FOLD_SEED;
+  const foldIds =
+    folds === undefined
+      ? undefined
+      : assignFolds([...dataset.queries.keys()].slice(0, options.maxQueries ?? dataset.queries.size), folds, foldSeed);
   const indexes = new Map<string, IndexedCorpus>();
   const rerankers = new Map<string, Reranker | undefined>();
   const results: ConfigurationResult[] = [];
@@ -212,23 +254,72 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
         options,
       };
 
+      const tunable = run.config.recall.mode === 'hybrid' || run.reranker !== undefined;
+      const chosenBy: ChosenBy = !options.tune
+        ? { how: 'as-written', reason: 'no tuning asked' }
+        : tune === false
+          ? { how: 'as-written', reason: 'untuned' }
+          : !tunable
+            ? { how: 'as-written', reason: 'nothing to tune' }
+            : foldIds
+              ? { how: 'k-fold', folds: foldIds.length, seed: foldSeed }
+              : { how: 'split', split: options.tune.split };
+      const cache = (run.reranker as Partial<CachedReranker> | undefined)?.pairs;
+      const fromFile = (run.reranker as Partial<FileCachedReranker> | undefined)?.fromFile;
+      const searches = SEARCH_COUNTS.get(indexed.store);
+      // Cache counts cover the scored queries only, not the tuning runs between them.
+      const counted = { pairs: { computed: 0, cached: 0 }, searches: { computed: 0, cached: 0 }, fromEarlierRun: 0 };
+      const scoreQueries = async (scored: ConfigurationRun, subset: BeirDataset, limit?: number) => {
+        const pairsBefore = { ...(cache ?? { computed: 0, cached: 0 }) };
+        const fileHitsBefore = fromFile?.hits ?? 0;
+        const searchesBefore = { ...(searches ?? { computed: 0, cached: 0 }) };
+        const done = await runQueries(scored, { dataset: subset, phase: 'query', limit });
+        counted.fromEarlierRun += (fromFile?.hits ?? 0) - fileHitsBefore;
+        for (const [total, now, before] of [
+          [counted.pairs, cache, pairsBefore],
+          [counted.searches, searches, searchesBefore],
+        ] as const) {
+          if (!now) continue;
+          total.computed += now.computed - before.computed;
+          total.cached += now.cached - before.cached;
+        }
+        return done;
+      };
       let tuning: TuningResult | undefined;
       let recallTuning: RecallTuningResult | undefined;
-      if (options.tune && tuneSet && tune !== false) {
-        if (run.config.recall.mode === 'hybrid') {
-          recallTuning = await tuneHybridRecall(run, tuneSet, options.tune);
-          run.config = { ...run.config, recall: { ...run.config.recall, lexicalWeight: recallTuning.lexicalWeight } };
+      let foldResults: FoldResult[] | undefined;
+      let outcomes: QueryOutcome[];
+      if (chosenBy.how === 'split' && options.tune && tuneSet) {
+        ({ tuning, recallTuning } = await tuneConfiguration(run, tuneSet, options.tune));
+        outcomes = await scoreQueries(run, dataset);
+      } else if (chosenBy.how === 'k-fold' && options.tune && foldIds) {
+        foldResults = [];
+        const byId = new Map<string, QueryOutcome>();
+        for (const [f, ids] of foldIds.entries()) {
+          const others = foldIds.filter((_, g) => g !== f).flat();
+          // Tuning uses every query of the other folds (--tune-queries does not cut it: folds are already a part).
+          const foldTune = { ...options.tune, split: `${split} (folds ≠ ${f + 1})`, maxQueries: others.length };
+          const foldRun: ConfigurationRun = { ...run, config: original };
+          const chosen = await tuneConfiguration(foldRun, datasetSubset(dataset, others, split), foldTune);
+          foldResults.push({
+            fold: f + 1,
+            queryIds: ids,
+            ...(chosen.tuning ? { tuning: chosen.tuning } : {}),
+            ...(chosen.recallTuning ? { recallTuning: chosen.recallTuning } : {}),
+          });
+          for (const o of await scoreQueries(foldRun, datasetSubset(dataset, ids, split), ids.length)) {
+            byId.set(o.queryId, o);
+          }
         }
-        if (run.reranker) {
-          tuning = await tuneFusion(run, tuneSet, options.tune);
-          run.config = { ...run.config, fusion: tuning.chosen };
+        // Back in the split's query order, so run files and per-query charts match an untuned run's.
+        outcomes = [];
+        for (const id of dataset.queries.keys()) {
+          const o = byId.get(id);
+          if (o) outcomes.push(o);
         }
+      } else {
+        outcomes = await scoreQueries(run, dataset);
       }
-      const cache = (run.reranker as Partial<CachedReranker> | undefined)?.pairs;
-      const searches = SEARCH_COUNTS.get(indexed.store);
-      const searchesBefore = { ...(searches ?? { computed: 0, cached: 0 }) };
-      const before = { ...(cache ?? { computed: 0, cached: 0 }) };
-      const outcomes = await runQueries(run, { dataset, phase: 'query' });
       const documentRun = toRun(outcomes);
       const evaluation = evaluateRun(documentRun, dataset.qrels, measures);
       const result = summariseConfiguration({
@@ -239,16 +330,14 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
         run: documentRun,
         timings: outcomes.map((o) => o.timings),
         index: indexSummary(indexed),
+        chosenBy,
         ...(tuning === undefined ? {} : { tuning }),
       });
       if (recallTuning) result.recallTuning = recallTuning;
+      if (foldResults) result.folds = foldResults;
       if (cache)
-        result.rerankPairs = { computed: cache.computed - before.computed, cached: cache.cached - before.cached };
-      if (searches)
-        result.recallSearches = {
-          computed: searches.computed - searchesBefore.computed,
-          cached: searches.cached - searchesBefore.cached,
-        };
+        result.rerankPairs = { ...counted.pairs, ...(fromFile ? { fromEarlierRun: counted.fromEarlierRun } : {}) };
+      if (searches) result.recallSearches = counted.searches;
       if (references?.length) result.references = compareWithReferences(result.metrics, references);
       results.push(result);
     }
@@ -278,6 +367,8 @@ export interface EvalNames {
   untuned?: readonly string[];
   split: string;
   tuneSplit?: string;
+  /** k-fold tuning on the scored split (`--tune-folds`). */
+  tuneFolds?: number;
 }
 
 const SPLIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -323,14 +414,70 @@ export function validateEvalNames(names: EvalNames): string {
       );
     }
   }
-  if (names.tuneSplit !== undefined && names.tuneSplit === names.split) {
+  const tuning = names.tuneSplit !== undefined || names.tuneFolds !== undefined;
+  if ((names.untuned?.length ?? 0) > 0 && !tuning) {
     throw new WinnowError(
       'E_CONFIG_INVALID',
-      `tuning split and reported split are both '${names.split}': tune on another split (e.g. train)`,
+      `--untuned ${names.untuned?.join(', ')} asks to leave out of tuning, but nothing is tuned: add --tune-split <split> or --tune-folds <k>, or drop --untuned`,
+      { field: '--untuned' },
+    );
+  }
+  if (names.tuneFolds !== undefined) {
+    if (!Number.isInteger(names.tuneFolds) || names.tuneFolds < 2) {
+      throw new WinnowError('E_CONFIG_INVALID', `k-fold tuning needs at least 2 folds, got ${names.tuneFolds}`, {
+        field: '--tune-folds',
+      });
+    }
+    if (names.tuneSplit !== undefined && names.tuneSplit !== names.split) {
+      throw new WinnowError(
+        'E_CONFIG_INVALID',
+        `--tune-folds cross-validates on the scored split '${names.split}', so --tune-split ${names.tuneSplit} contradicts it: give one of the two`,
+        { field: '--tune-folds' },
+      );
+    }
+  } else if (names.tuneSplit !== undefined && names.tuneSplit === names.split) {
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      `tuning split and reported split are both '${names.split}': each query would be scored with settings tuned on itself; tune on another split (e.g. train), or cross-validate on '${names.split}' with --tune-folds 5`,
       { field: '--tune-split' },
     );
   }
   return baseline;
+}
+
+/** Loads the tuning split; a missing one names the splits there and the k-fold alternative. */
+async function loadTuneSplit(directory: string, tuneSplit: string): Promise<BeirDataset> {
+  const splits = listBeirSplits(directory);
+  if (!splits.includes(tuneSplit)) {
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      `no qrels/${tuneSplit}.tsv in ${directory}: tune on one of its splits (${splits.join(', ') || 'none'}) other than the scored one, or tune on the scored split with --tune-folds 5`,
+      { field: '--tune-split' },
+    );
+  }
+  return loadBeirDataset(directory, { split: tuneSplit });
+}
+
+/**
+ * Tunes `run.config` in place on `tuneSet`: hybrid recall's lexical weight first, then a reranked configuration's
+ * stage fusion. Returns what was chosen.
+ */
+async function tuneConfiguration(
+  run: ConfigurationRun,
+  tuneSet: BeirDataset,
+  tune: TuneOptions,
+): Promise<{ tuning?: TuningResult; recallTuning?: RecallTuningResult }> {
+  let recallTuning: RecallTuningResult | undefined;
+  let tuning: TuningResult | undefined;
+  if (run.config.recall.mode === 'hybrid') {
+    recallTuning = await tuneHybridRecall(run, tuneSet, tune);
+    run.config = { ...run.config, recall: { ...run.config.recall, lexicalWeight: recallTuning.lexicalWeight } };
+  }
+  if (run.reranker) {
+    tuning = await tuneFusion(run, tuneSet, tune);
+    run.config = { ...run.config, fusion: tuning.chosen };
+  }
+  return { ...(tuning ? { tuning } : {}), ...(recallTuning ? { recallTuning } : {}) };
 }
 
 /** One configuration while it is evaluated: its (possibly tuned) config, its index, its reranker, the run's options. */
@@ -535,6 +682,8 @@ export interface ConfigurationSummaryInput {
   /** One entry per evaluated query. */
   timings: readonly StageTimings[];
   index: ConfigurationResult['index'];
+  /** Default: as written, no tuning asked. */
+  chosenBy?: ChosenBy;
   tuning?: TuningResult;
 }
 
@@ -562,6 +711,7 @@ export function summariseConfiguration(input: ConfigurationSummaryInput): Config
     },
     queriesPerSecond: totalMs > 0 ? Math.round((timings.length * 1000 * 100) / totalMs) / 100 : 0,
     index: input.index,
+    chosenBy: input.chosenBy ?? { how: 'as-written', reason: 'no tuning asked' },
     ...(input.tuning === undefined ? {} : { tuning: input.tuning }),
     run: input.run,
   };
@@ -626,16 +776,26 @@ export function evaluationFromPerQuery(
 }
 
 /**
- * "N of M rerank pairs; K of L searches" for what a configuration took from a cache (its latency leaves those out),
- * or undefined when it took nothing.
+ * What a configuration took from a cache (its latency leaves that work out), saying where it came from, e.g.
+ * "10 of 50 rerank pairs cached (4 from an earlier run, 6 scored earlier in this run); 12 of 35 searches reused
+ * from an earlier configuration in this run", or undefined when it took nothing.
  */
 export function cachedWork(result: Pick<ConfigurationResult, 'rerankPairs' | 'recallSearches'>): string | undefined {
-  const parts = [
-    [result.rerankPairs, 'rerank pairs'],
-    [result.recallSearches, 'searches'],
-  ] as const;
-  const notes = parts.flatMap(([counts, what]) =>
-    counts && counts.cached > 0 ? [`${counts.cached} of ${counts.cached + counts.computed} ${what}`] : [],
-  );
+  const notes: string[] = [];
+  const pairs = result.rerankPairs;
+  if (pairs && pairs.cached > 0) {
+    const total = `${pairs.cached} of ${pairs.cached + pairs.computed} rerank pairs cached`;
+    const earlier = pairs.fromEarlierRun;
+    if (earlier === undefined) notes.push(total);
+    else if (earlier === pairs.cached) notes.push(`${total} (all from an earlier run)`);
+    else if (earlier === 0) notes.push(`${total} (all scored earlier in this run)`);
+    else notes.push(`${total} (${earlier} from an earlier run, ${pairs.cached - earlier} scored earlier in this run)`);
+  }
+  const searches = result.recallSearches;
+  if (searches && searches.cached > 0) {
+    notes.push(
+      `${searches.cached} of ${searches.cached + searches.computed} searches reused from an earlier configuration in this run`,
+    );
+  }
   return notes.length > 0 ? notes.join('; ') : undefined;
 }

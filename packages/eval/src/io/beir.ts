@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertValidId, type CallOptions, type Metadata, throwIfAborted, WinnowError } from '@winnow/core';
 import type { Qrels } from '../types.js';
@@ -82,10 +82,12 @@ export async function loadBeirDataset(directory: string, options: LoadBeirOption
   const queriesFile = join(directory, 'queries.jsonl');
   const qrelsFile = join(directory, 'qrels', `${split}.tsv`);
   if (!existsSync(qrelsFile)) {
-    throw new WinnowError('E_FILE_NOT_FOUND', `has no qrels for split ${JSON.stringify(split)}`, {
-      file: qrelsFile,
-      field: 'split',
-    });
+    const splits = listBeirSplits(directory);
+    throw new WinnowError(
+      'E_FILE_NOT_FOUND',
+      `has no qrels for split ${JSON.stringify(split)} (splits there: ${splits.length > 0 ? splits.join(', ') : 'none'})`,
+      { file: qrelsFile, field: 'split' },
+    );
   }
   const qrels = await readQrels(qrelsFile, { format: 'beir', ...signalOf(options) });
   throwIfAborted(options.signal, `loading ${directory}`);
@@ -109,6 +111,16 @@ export async function loadBeirDataset(directory: string, options: LoadBeirOption
     qrels,
     corpus: (callOptions?: CallOptions) => readBeirCorpus(corpusFile, callOptions),
   };
+}
+
+/** The judged splits of a BEIR folder: the names of its `qrels/<split>.tsv` files, sorted. */
+export function listBeirSplits(directory: string): string[] {
+  const folder = join(directory, 'qrels');
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((f) => f.endsWith('.tsv'))
+    .map((f) => f.slice(0, -'.tsv'.length))
+    .sort();
 }
 
 function signalOf(options: CallOptions): CallOptions {
