@@ -108,6 +108,7 @@ describe('runEvaluation on ADI', () => {
 
   it('tunes fusion on the train split and never does worse there than either stage alone', () => {
     const tuning = results.configurations[2]?.tuning;
+    expect(results.configurations[2]?.chosenBy).toEqual({ how: 'split', split: 'train' });
     expect(tuning?.split).toBe('train');
     expect(tuning?.queries).toBe(18);
     const best = Math.max(...(tuning?.grid.map((g) => g.value) ?? []));
@@ -132,6 +133,9 @@ describe('runEvaluation on ADI', () => {
 
   it('leaves a configuration marked tune: false exactly as written', () => {
     const fixed = results.configurations[4];
+    expect(fixed?.chosenBy).toEqual({ how: 'as-written', reason: 'untuned' });
+    // Lexical recall without a reranker has no weight to tune.
+    expect(results.configurations[0]?.chosenBy).toEqual({ how: 'as-written', reason: 'nothing to tune' });
     expect(fixed?.recallTuning).toBeUndefined();
     expect(fixed?.config.recall.lexicalWeight).toBe(0.6);
   });

@@ -97,7 +97,12 @@ async function goldenResults(): Promise<EvalResults> {
     expect(testCase.qrels).toBe('qrels/adi.tsv');
     const run = await readTrecRun(join(GOLDEN, testCase.run));
     const evaluation = evaluateRun(run, qrels, measures);
-    const config = parseConfig({ chunk: { split: false }, recall: { mode: 'lexical', k: golden.k } });
+    // Golden BM25 runs: lexical recall alone, no reranker.
+    const config = parseConfig({
+      chunk: { split: false },
+      recall: { mode: 'lexical', k: golden.k },
+      rerank: { provider: 'none' },
+    });
     configurations.push(
       summariseConfiguration({
         name: golden.name,
@@ -114,8 +119,39 @@ async function goldenResults(): Promise<EvalResults> {
   compareWithBaseline(configurations, baseline, measures);
   const first = configurations[0] as ConfigurationResult;
   first.references = compareWithReferences(first.metrics, [REFERENCE]);
-  // As if the second configuration took some rerank scores from an earlier run's cache.
-  (configurations[1] as ConfigurationResult).rerankPairs = { computed: 40, cached: 10 };
+  // As if the second configuration took some rerank scores from an earlier run's cache file.
+  (configurations[1] as ConfigurationResult).rerankPairs = { computed: 40, cached: 10, fromEarlierRun: 10 };
+  // And as if the others had been chosen in the two tuned ways, with a reranker and hybrid recall to describe.
+  const second = configurations[1] as ConfigurationResult;
+  second.config = parseConfig({
+    chunk: { split: false },
+    recall: { mode: 'hybrid', k: 50, lexicalWeight: 0.75 },
+    rerank: { model: 'ce-minilm-l6-scifact', depth: 20, maxTokens: 256 },
+    fusion: { method: 'rrf', weight: 0.4 },
+  });
+  second.chosenBy = { how: 'split', split: 'train' };
+  second.tuning = {
+    split: 'train',
+    queries: 18,
+    measure: 'ndcg@10',
+    chosen: second.config.fusion,
+    grid: [{ method: 'rrf', weight: 0.4, value: 0.5 }],
+  };
+  const third = configurations[2] as ConfigurationResult;
+  third.config = parseConfig({ chunk: { split: false }, recall: { mode: 'dense', k: 1 }, rerank: { depth: 10 } });
+  third.chosenBy = { how: 'k-fold', folds: 2, seed: 42 };
+  const fold = (n: number, method: 'rrf' | 'interpolate', weight: number) => ({
+    fold: n,
+    queryIds: [],
+    tuning: {
+      split: 'test',
+      queries: 17,
+      measure: 'ndcg@10',
+      chosen: { ...third.config.fusion, method, weight },
+      grid: [],
+    },
+  });
+  third.folds = [fold(1, 'rrf', 0.3), fold(2, 'interpolate', 0.5)];
   return {
     dataset: 'adi',
     split: 'test',
@@ -268,6 +304,59 @@ describe('HTML report in headless Chromium', () => {
     expect(await page.locator('p.note').textContent()).toContain(`${second}: 10 of 50 rerank pairs`);
   });
 
+  inBrowser('shows per configuration what ran and how its weights were chosen', async (page) => {
+    const cells = async (name: string) => {
+      const row = page.locator(`table#settings tr[data-config="${name}"]`);
+      const read = async (field: string) => (await row.locator(`td[data-field="${field}"]`).textContent()) ?? '';
+      return {
+        embedder: await read('embedder'),
+        recall: await read('recall'),
+        reranker: await read('reranker'),
+        depth: await read('rerankDepth'),
+        maxTokens: await read('rerankMaxTokens'),
+        fusion: await read('fusion'),
+        chosenBy: await read('chosenBy'),
+      };
+    };
+    const [first, second, third] = GOLDEN_CONFIGURATIONS.map((c) => c.name) as [string, string, string];
+    expect(await cells(first)).toEqual({
+      embedder: '– (lexical recall)',
+      recall: 'lexical k=50',
+      reranker: '–',
+      depth: '–',
+      maxTokens: '–',
+      fusion: '–',
+      chosenBy: 'as written',
+    });
+    expect(await cells(second)).toEqual({
+      embedder: 'transformers all-MiniLM-L6-v2',
+      recall: 'hybrid k=50 (dense 1, lexical 0.75, rrf k=60)',
+      reranker: 'transformers ce-minilm-l6-scifact',
+      depth: '20',
+      maxTokens: '256',
+      fusion: 'rrf 0.4',
+      chosenBy: 'tuned on train (18 queries)',
+    });
+    // Depth is capped by recall k (1 here); each fold's own fusion is listed.
+    expect(await cells(third)).toMatchObject({
+      recall: 'dense k=1',
+      depth: '1',
+      maxTokens: "model's limit",
+      fusion: 'per fold: rrf 0.3 · interpolate 0.5',
+      chosenBy: 'k-fold (2 folds of the scored split, seed 42)',
+    });
+    expect(await page.locator('li:has(li[data-fold])').first().textContent()).toContain(
+      'fold 2: 0 queries scored with fusion interpolate 0.5 (tuned on the other 17 queries)',
+    );
+  });
+
+  inBrowser('says where cached work came from', async (page) => {
+    const second = GOLDEN_CONFIGURATIONS[1]?.name;
+    expect(await page.locator('p.note').first().textContent()).toContain(
+      `${second}: 10 of 50 rerank pairs cached (all from an earlier run)`,
+    );
+  });
+
   inBrowser('shows in the results table what results.json holds, to 4 decimals', async (page) => {
     expect(json.configurations.map((c) => c.name)).toEqual(GOLDEN_CONFIGURATIONS.map((c) => c.name));
     const rows = page.locator('table#results tr[data-config]');
@@ -329,6 +418,37 @@ describe('HTML report in headless Chromium', () => {
     for (const shape of shapes) expectInside(shape, frame, 'recall-curves');
   });
 
+  inBrowser(
+    'tells the recall curves apart: a style each, and a label at each end that no other covers',
+    async (page) => {
+      const styles = await page.locator('svg[data-chart="recall-curves"] polyline.curve').evaluateAll((lines) =>
+        lines.map((l) => {
+          const line = l as unknown as DomElement;
+          return `${line.getAttribute('stroke')} ${line.getAttribute('stroke-dasharray') ?? 'solid'}`;
+        }),
+      );
+      expect(new Set(styles).size).toBe(results.configurations.length);
+      expect(new Set(styles.map((s) => s.split(' ').slice(1).join(' '))).size).toBe(results.configurations.length);
+      const { frame, shapes } = await chartBoxes(page, 'recall-curves');
+      const labels = shapes.filter((s) => s.className === 'curve-label');
+      expect(labels.map((l) => l.title || '')).toHaveLength(results.configurations.length);
+      const texts = await page
+        .locator('svg[data-chart="recall-curves"] text.curve-label')
+        .evaluateAll((els) => els.map((el) => (el as unknown as DomElement).getAttribute('data-config')));
+      expect(texts.sort()).toEqual(results.configurations.map((c) => c.name).sort());
+      for (const [i, a] of labels.entries()) {
+        expectInside(a, frame, 'recall label');
+        for (const b of labels.slice(i + 1)) {
+          const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          expect(overlap, 'two curve labels overlap').toBe(false);
+        }
+      }
+      // Axis ticks on both axes: the k cut-offs and recall 0…1.
+      const ticks = await page.locator('svg[data-chart="recall-curves"] text.tick').allTextContents();
+      expect(ticks).toEqual(['1', '3', '5', '10', '20', '50', '100', '0', '0.25', '0.5', '0.75', '1']);
+    },
+  );
+
   inBrowser('draws per-query wins and losses against the baseline, one bar per query', async (page) => {
     const [base, ...others] = results.configurations as [ConfigurationResult, ...ConfigurationResult[]];
     expect(others).toHaveLength(2);
@@ -345,6 +465,14 @@ describe('HTML report in headless Chromium', () => {
       expect(drawnLosses, `${other.name} losses`).toBe(deltas.filter((d) => d < 0).length);
       expect(drawnWins + drawnLosses).toBeGreaterThan(0);
       for (const bar of bars) expect(bar.width).toBeGreaterThan(0);
+      // A y scale from -1 to +1, and bars as tall as the scale says.
+      const ticks = shapes.filter((s) => s.tag === 'text' && s.className === 'tick');
+      const tickText = await page.locator(`svg[data-chart="wins-${i}"] text.tick`).allTextContents();
+      expect(tickText).toEqual(['+1', '+0.5', '0', '-0.5', '-1']);
+      const centre = (b: DrawnBox) => (b.top + b.bottom) / 2;
+      const unit = centre(ticks[2] as DrawnBox) - centre(ticks[0] as DrawnBox);
+      const tallest = Math.max(...deltas.map(Math.abs));
+      expect(Math.abs(Math.max(...bars.map((b) => b.height)) - tallest * unit)).toBeLessThan(1);
       for (const shape of shapes) expectInside(shape, frame, `wins-${i}`);
     }
   });

@@ -57,6 +57,9 @@ function metricBars(results: EvalResults, measure: string): string {
   return `<figure><figcaption>${esc(measure)} (bars: mean; lines: 95% bootstrap interval)</figcaption><svg class="chart" data-chart="metric-${esc(measure)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${rows}</svg></figure>`;
 }
 
+// A curve label longer than this is cut (the full name is its tooltip), so it stays inside the chart.
+const shorten = (name: string) => (name.length > 20 ? `${name.slice(0, 19)}…` : name);
+
 function recallCurves(results: EvalResults): string {
   const ks = [1, 3, 5, 10, 20, 50, 100];
   const width = 640;
@@ -64,7 +67,7 @@ function recallCurves(results: EvalResults): string {
   const x = (i: number) => 50 + (i / (ks.length - 1)) * (width - 200);
   const y = (v: number) => height - 30 - v * (height - 50);
   const ticks = [0, 0.25, 0.5, 0.75, 1];
-  const axes = `<line x1="50" y1="${y(0)}" x2="${x(ks.length - 1)}" y2="${y(0)}" stroke="#888"/><line x1="50" y1="${y(0)}" x2="50" y2="${y(1)}" stroke="#888"/>${ks.map((k, i) => `<text class="tick" x="${x(i)}" y="${height - 12}" text-anchor="middle">${k}</text>`).join('')}${ticks.map((v) => `<line x1="46" x2="50" y1="${y(v)}" y2="${y(v)}" stroke="#888"/><text class="tick" x="44" y="${y(v) + 4}" text-anchor="end">${v}</text>`).join('')}<text x="${x(ks.length - 1)}" y="${height - 1}" text-anchor="end">k (cut-off)</text><text x="4" y="12">recall</text>`;
+  const axes = `<line x1="50" y1="${y(0)}" x2="${x(ks.length - 1)}" y2="${y(0)}" stroke="#888"/><line x1="50" y1="${y(0)}" x2="50" y2="${y(1)}" stroke="#888"/>${ks.map((k, i) => `<text class="tick" x="${x(i)}" y="${height - 16}" text-anchor="middle">${k}</text>`).join('')}${ticks.map((v) => `<line x1="46" x2="50" y1="${y(v)}" y2="${y(v)}" stroke="#888"/><text class="tick" x="44" y="${y(v) + 4}" text-anchor="end">${v}</text>`).join('')}<text x="${(50 + x(ks.length - 1)) / 2}" y="${height - 4}" text-anchor="middle">k (cut-off)</text><text x="4" y="12">recall</text>`;
   const configs = results.configurations;
   const lines = configs
     .map((c, i) => {
@@ -93,7 +96,7 @@ function recallCurves(results: EvalResults): string {
   const labels = placed
     .map(
       (p) =>
-        `<line class="leader" x1="${endX}" y1="${p.at}" x2="${endX + 22}" y2="${p.label}" stroke="${colour(p.i)}"${dashAttr(p.i)}/><text class="curve-label" data-config="${esc(p.name)}" x="${endX + 26}" y="${p.label + 4}" fill="${colour(p.i)}">${esc(p.name)}</text>`,
+        `<line class="leader" x1="${endX}" y1="${p.at}" x2="${endX + 10}" y2="${p.label}" stroke="${colour(p.i)}"${dashAttr(p.i)}/><text class="curve-label" data-config="${esc(p.name)}" x="${endX + 13}" y="${p.label + 4}" fill="${colour(p.i)}">${esc(shorten(p.name))}<title>${esc(p.name)}</title></text>`,
     )
     .join('');
   return `<figure><figcaption>Recall@k (each curve labelled at its end; colours and line styles differ)</figcaption><svg class="chart" data-chart="recall-curves" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axes}${lines}${labels}</svg></figure>`;
@@ -108,7 +111,7 @@ function winsLosses(base: ConfigurationResult, other: ConfigurationResult, index
   const height = 180;
   const mid = height / 2;
   const left = 56;
-  const half = mid - 12;
+  const half = mid - 22;
   const barW = Math.max(1, (width - left - 10) / Math.max(1, deltas.length));
   const bars = deltas
     .map((d, i) => {
@@ -117,12 +120,12 @@ function winsLosses(base: ConfigurationResult, other: ConfigurationResult, index
     })
     .join('');
   // A y scale: nDCG@10 differences run from -1 to +1.
-  const axis = `<line x1="${left - 2}" x2="${left - 2}" y1="${mid - half}" y2="${mid + half}" stroke="#888"/>${[1, 0.5, 0, -0.5, -1].map((v) => `<line x1="${left - 6}" x2="${left - 2}" y1="${mid - v * half}" y2="${mid - v * half}" stroke="#888"/><text class="tick" x="${left - 8}" y="${mid - v * half + 4}" text-anchor="end">${v > 0 ? '+' : ''}${v}</text>`).join('')}<text x="2" y="10">Δ${measure}</text>`;
+  const axis = `<line x1="${left - 2}" x2="${left - 2}" y1="${mid - half}" y2="${mid + half}" stroke="#888"/>${[1, 0.5, 0, -0.5, -1].map((v) => `<line x1="${left - 6}" x2="${left - 2}" y1="${mid - v * half}" y2="${mid - v * half}" stroke="#888"/><text class="tick" x="${left - 8}" y="${mid - v * half + 4}" text-anchor="end">${v > 0 ? '+' : ''}${v}</text>`).join('')}<text x="2" y="11">Δ${measure}</text>`;
   const wins = deltas.filter((d) => d > 0).length;
   const losses = deltas.filter((d) => d < 0).length;
   const cmp = other.comparison?.[measure];
   const p = cmp ? ` · randomisation p ${pText(cmp.randomisation.pValue)} · t-test p ${pText(cmp.tTest.pValue)}` : '';
-  return `<figure><figcaption>${esc(other.name)} vs ${esc(base.name)}: per-query Δ${measure} (${wins} wins, ${losses} losses${p})</figcaption><svg class="chart" data-chart="wins-${index}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axis}<line x1="${left}" x2="${width - 10}" y1="${mid}" y2="${mid}" stroke="#888"/>${bars}</svg><p class="note">Queries sorted by Δ; bar height is the difference on the axis' scale.</p></figure>`;
+  return `<figure><figcaption>${esc(other.name)} vs ${esc(base.name)}: per-query Δ${measure} (${wins} wins, ${losses} losses${p})</figcaption><svg class="chart" data-chart="wins-${index}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${axis}<line x1="${left}" x2="${width - 10}" y1="${mid}" y2="${mid}" stroke="#888"/>${bars}</svg><p class="axis-note">Queries sorted by Δ; bar height is the difference on the axis' scale.</p></figure>`;
 }
 
 function latencyChart(results: EvalResults): string {
@@ -269,7 +272,7 @@ export function renderHtmlReport(results: EvalResults): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>winnow eval: ${esc(results.dataset)} ${esc(results.split)}</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child,td.source{text-align:left}#references td,#references th{white-space:normal}#references th{text-align:left}td.source{font-size:12px}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem;max-width:1100px}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child,td.source{text-align:left}#references td,#references th,#settings td,#settings th{white-space:normal}#settings td,#settings th{text-align:left}#references th{text-align:left}td.source{font-size:12px}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg text{font-size:12px}.warn{color:#c0392b}</style>
 </head><body>
 <h1>winnow eval — ${esc(results.dataset)} (${esc(results.split)})</h1>
 <p>${results.queries} queries · baseline <b>${esc(results.baseline)}</b> · ${esc(results.createdAt)}</p>${note}
