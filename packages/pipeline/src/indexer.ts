@@ -20,6 +20,7 @@ import {
   WinnowError,
   withinBudget,
 } from '@winnow/core';
+import { pipelined } from './pipelined.js';
 
 export type { SourceItem } from '@winnow/core';
 
@@ -109,6 +110,11 @@ interface Prepared {
 
 export const REINDEX_LOCK = 'winnow-reindex';
 
+/** Batches loaded and chunked ahead of the one being embedded and written. */
+const QUEUED_BATCHES = 2;
+/** The most documents one write call carries; the embedding batch (`embedBatchChunks`) bounds it first. */
+const MAX_WRITE_GROUP = 4096;
+
 /** What one run has done so far: the report, plus the bookkeeping progress events read. */
 interface RunState {
   report: RunReport;
@@ -117,6 +123,8 @@ interface RunState {
   unknownPrefixes: string[];
   started: number;
   signal: AbortSignal | undefined;
+  /** Documents in the next write call (see `write`). */
+  writeGroup: number;
 }
 
 /**
@@ -255,24 +263,93 @@ export function createIndexer(options: IndexerOptions): Indexer {
     return { ready: batch, vectors };
   }
 
-  /** Writes each document with all its chunks in its own transaction. */
+  /**
+   * Writes a batch's documents, many per `replaceDocuments` call (one transaction, one COPY each). The first call of
+   * a run writes one document and each next call twice as many, up to the whole batch: a small incremental run
+   * commits nearly document by document (a run killed midway keeps what it wrote), a large one soon writes whole
+   * batches.
+   */
   async function write(state: RunState, ready: Prepared[], vectors: Map<string, Float32Array>) {
-    const { report, signal } = state;
-    for (const p of ready) {
-      const chunks: EmbeddedChunk[] = p.chunks.map((chunk) => {
-        const embedding = vectors.get(chunk.hash);
-        if (!embedding)
-          throw new WinnowError('E_INTERNAL', `no embedding for chunk ${chunk.id}`, { file: p.source.uri });
-        return { ...chunk, embedding };
-      });
+    for (let start = 0; start < ready.length; ) {
+      const group = ready.slice(start, start + state.writeGroup);
+      start += group.length;
+      state.writeGroup = Math.min(state.writeGroup * 2, MAX_WRITE_GROUP);
+      await writeGroup(state, group, vectors);
+    }
+  }
+
+  /**
+   * Writes documents in one `replaceDocuments` call. When it fails, each is written again on its own, so only the
+   * documents that fail alone are reported (E_DB_QUERY) and keep their previous version; the others are written. A
+   * lost lock or an abort ends the run.
+   */
+  async function writeGroup(state: RunState, group: Prepared[], vectors: Map<string, Float32Array>) {
+    const writes = group.map((p) => ({ p, write: { document: toRecord(p), chunks: embedded(p, vectors) } }));
+    const done = (p: Prepared, chunks: number) => {
+      state.report[p.kind].push(p.source.id);
+      state.report.chunks.written += chunks;
+    };
+    const signal = state.signal;
+    if (writes.length > 1) {
       try {
-        await options.store.replaceDocuments([{ document: toRecord(p), chunks }], { signal });
-        report[p.kind].push(p.source.id);
-        report.chunks.written += chunks.length;
+        await options.store.replaceDocuments(
+          writes.map((w) => w.write),
+          { signal },
+        );
+        for (const { p, write } of writes) done(p, write.chunks.length);
+        return;
+      } catch (error) {
+        if (isAbortError(error) || isWinnowError(error, 'E_LOCK_LOST')) throw error;
+        // One bad document must not sink the group: write document by document to find the culprits.
+      }
+    }
+    for (const { p, write } of writes) {
+      try {
+        await options.store.replaceDocuments([write], { signal });
+        done(p, write.chunks.length);
       } catch (error) {
         fail(state, p.source, error, 'E_DB_QUERY');
       }
     }
+  }
+
+  /**
+   * Decides what one source item needs: a rejection or a duplicate id is reported, an unchanged document counted;
+   * a new or changed one is handed to `planOnly` or loaded and chunked (undefined when there is nothing to embed).
+   */
+  async function plan(
+    state: RunState,
+    stored: ReadonlyMap<string, DocumentRecord>,
+    item: SourceItem,
+    runOptions: IndexRunOptions,
+  ): Promise<Prepared | undefined> {
+    const { report } = state;
+    if (isRejection(item)) {
+      state.seen.add(item.rejected.id);
+      report.failures.push(item.rejected);
+      if (item.subtree === true) {
+        report.unknown.folders.push(item.rejected.uri);
+        state.unknownPrefixes.push(withSlash(item.rejected.uri), withSlash(item.rejected.id));
+      }
+      return undefined;
+    }
+    if (state.seen.has(item.id)) {
+      fail(state, item, new WinnowError('E_DATASET_INVALID', `duplicate document id ${item.id}`), 'E_DATASET_INVALID');
+      return undefined;
+    }
+    state.seen.add(item.id);
+    const previous = stored.get(item.id)?.contentHash;
+    if (previous === item.contentHash) {
+      report.unchanged++;
+      return undefined;
+    }
+    const kind = previous === undefined ? 'added' : 'changed';
+    if (runOptions.planOnly) {
+      report[kind].push(item.id);
+      await runOptions.planOnly(item, kind);
+      return undefined;
+    }
+    return prepare(state, item, kind);
   }
 
   async function flush(state: RunState, batch: Prepared[]) {
@@ -311,6 +388,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       unknownPrefixes: [],
       started: performance.now(),
       signal: runOptions.signal,
+      writeGroup: 1,
     };
     try {
       return await runSteps(sources, runOptions, state);
@@ -337,54 +415,32 @@ export function createIndexer(options: IndexerOptions): Indexer {
     state: RunState,
   ): Promise<RunReport> {
     const { report } = state;
-    // plan: what is stored, by content hash
+    // What is stored, by content hash: unchanged documents are skipped.
     const stored = new Map((await options.store.listDocuments({ signal: state.signal })).map((d) => [d.id, d]));
-    let pending: Prepared[] = [];
-    let pendingChunks = 0;
-    for await (const item of sources) {
-      throwIfAborted(state.signal, 'indexing');
-      if (isRejection(item)) {
-        state.seen.add(item.rejected.id);
-        report.failures.push(item.rejected);
-        if (item.subtree === true) {
-          report.unknown.folders.push(item.rejected.uri);
-          state.unknownPrefixes.push(withSlash(item.rejected.uri), withSlash(item.rejected.id));
+    // Loading and chunking run ahead of embedding and writing, a few batches at most (memory stays bounded).
+    await pipelined<Prepared[]>(
+      QUEUED_BATCHES,
+      async (push, stopped) => {
+        let pending: Prepared[] = [];
+        let pendingChunks = 0;
+        for await (const item of sources) {
+          throwIfAborted(state.signal, 'indexing');
+          if (stopped()) return;
+          const prepared = await plan(state, stored, item, runOptions);
+          if (!prepared) continue;
+          progress(state, 'scan', item.id);
+          pending.push(prepared);
+          pendingChunks += prepared.chunks.length;
+          if (pendingChunks >= batchChunks) {
+            await push(pending);
+            pending = [];
+            pendingChunks = 0;
+          }
         }
-        continue;
-      }
-      if (state.seen.has(item.id)) {
-        fail(
-          state,
-          item,
-          new WinnowError('E_DATASET_INVALID', `duplicate document id ${item.id}`),
-          'E_DATASET_INVALID',
-        );
-        continue;
-      }
-      state.seen.add(item.id);
-      const previous = stored.get(item.id)?.contentHash;
-      if (previous === item.contentHash) {
-        report.unchanged++;
-        continue;
-      }
-      const kind = previous === undefined ? 'added' : 'changed';
-      if (runOptions.planOnly) {
-        report[kind].push(item.id);
-        await runOptions.planOnly(item, kind);
-        continue;
-      }
-      const prepared = await prepare(state, item, kind);
-      if (!prepared) continue;
-      pending.push(prepared);
-      pendingChunks += prepared.chunks.length;
-      progress(state, 'scan', item.id);
-      if (pendingChunks >= batchChunks) {
-        await flush(state, pending);
-        pending = [];
-        pendingChunks = 0;
-      }
-    }
-    await flush(state, pending);
+        if (pending.length > 0) await push(pending);
+      },
+      (batch) => flush(state, batch),
+    );
     if (report.chunks.written > 0 && options.store.buildIndex) {
       await timed(state, 'store', async () => options.store.buildIndex?.());
     }
@@ -429,6 +485,15 @@ function withSlash(prefix: string): string {
 /** Whether a stored document lies under an unread folder, by URI or by id (ids of a folder source are paths). */
 function isUnknown(prefixes: readonly string[], document: DocumentRecord): boolean {
   return prefixes.some((prefix) => document.uri.startsWith(prefix) || document.id.startsWith(prefix));
+}
+
+/** The document's chunks with their vectors (every chunk has one by now: embedBatch returned it as ready). */
+function embedded(p: Prepared, vectors: ReadonlyMap<string, Float32Array>): EmbeddedChunk[] {
+  return p.chunks.map((chunk) => {
+    const embedding = vectors.get(chunk.hash);
+    if (!embedding) throw new WinnowError('E_INTERNAL', `no embedding for chunk ${chunk.id}`, { file: p.source.uri });
+    return { ...chunk, embedding };
+  });
 }
 
 function toRecord(p: Prepared): DocumentRecord {

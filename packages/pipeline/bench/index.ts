@@ -1,0 +1,180 @@
+/**
+ * `winnow index` end to end on SciFact, one Markdown file per abstract, into the PostgreSQL server (DATABASE_URL),
+ * through the assembled pipeline the CLI uses (config defaults: all-MiniLM-L6-v2 q8, the default chunker, the
+ * server store; the ANN index is built at the end of the run). Printed: wall and CPU time, peak RSS, docs/s and
+ * chunks/s; and, in the same run as baselines: bare onnxruntime embedding of the same chunk texts (tokenising +
+ * `session.run`) and one bulk COPY of the same rows (every document in one `writeDocuments` call, one transaction).
+ *
+ *   DATABASE_URL=postgres://… nice pnpm bench:index [--docs N] [--threads N]
+ *
+ * --docs: the first N abstracts (default all 5,183). --threads: onnxruntime intra-op threads (config embed.threads;
+ * default one per physical core). Peak RSS is taken right after the run, before the baselines; it includes the
+ * rows the bench keeps for the COPY baseline. The server's own CPU time is not in this process's figure.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { openPipeline } from '@winnow/assemble';
+import { parseConfig, type StoredDocumentWrite, WinnowError } from '@winnow/core';
+import { folderSource } from '@winnow/ingest';
+import { openPgVectorStore, type PgVectorStore } from '@winnow/pgvector';
+import { bareEmbed } from '../../embed/bench/bare-onnx.js';
+
+const MODELS = process.env.WINNOW_MODELS ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'models');
+const CORPUS = join(MODELS, '..', 'datasets', 'scifact', 'corpus.jsonl.gz');
+const DATABASE_URL = process.env.DATABASE_URL;
+
+function flag(name: string): number | undefined {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return undefined;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new WinnowError('E_CONFIG_INVALID', `${name} takes a positive integer`, { setting: name });
+  }
+  return value;
+}
+
+/** The indexer's default embedBatchChunks. */
+const EMBED_BATCH = 256;
+const docLimit = flag('--docs') ?? Number.POSITIVE_INFINITY;
+const threads = flag('--threads');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** One Markdown file per SciFact abstract (`# title`, then the abstract), as a user's folder would hold them. */
+async function writeCorpus(dir: string): Promise<number> {
+  const lines = createInterface({ input: createReadStream(CORPUS).pipe(createGunzip()) });
+  let count = 0;
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const record = JSON.parse(line) as { _id: string; title?: string; text?: string };
+    await writeFile(join(dir, `${record._id}.md`), `# ${record.title ?? ''}\n\n${record.text ?? ''}\n`);
+    if (++count >= docLimit) {
+      lines.close();
+      break;
+    }
+  }
+  return count;
+}
+
+function cpuSince(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+async function main() {
+  if (!DATABASE_URL) throw new WinnowError('E_CONFIG_INVALID', 'set DATABASE_URL to a PostgreSQL server', {});
+  const dir = await mkdtemp(join(tmpdir(), 'winnow-bench-index-'));
+  const files = join(dir, 'scifact');
+  await mkdir(files);
+  const documents = await writeCorpus(files);
+  const collection = `bench_index_${process.pid}`;
+  const config = parseConfig({
+    store: { driver: 'postgres', url: DATABASE_URL, collection },
+    ...(threads === undefined ? {} : { embed: { threads } }),
+  });
+  console.log(`bench:index — ${documents} SciFact abstracts, one file each; load ${load()}`);
+
+  // The CLI's path: open the pipeline (models load here, as `winnow index` pays it), then one run over the folder.
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const pipeline = await openPipeline(config);
+  const store = pipeline.store as PgVectorStore;
+  const kept: StoredDocumentWrite[] = [];
+  let writeMs = 0;
+  const replace = store.replaceDocuments.bind(store);
+  store.replaceDocuments = async (writes, options) => {
+    const t = performance.now();
+    await replace(writes, options);
+    writeMs += performance.now() - t;
+    kept.push(...writes);
+  };
+  const build = store.buildIndex.bind(store);
+  let buildMs = 0;
+  store.buildIndex = async (options) => {
+    const t = performance.now();
+    const result = await build(options);
+    buildMs += performance.now() - t;
+    return result;
+  };
+  const report = await pipeline.indexer.run(folderSource(files));
+  const wallMs = performance.now() - started;
+  const cpuMs = cpuSince(cpu);
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const loadAfter = load();
+  const chunks = report.chunks.written;
+  if (report.failures.length > 0) console.log(`failures: ${JSON.stringify(report.failures.slice(0, 5))}`);
+
+  // The embedder alone on the same chunk texts, in the indexer's batch size, its cache emptied first.
+  const texts = kept.flatMap((w) => w.chunks.map((c) => c.embedText ?? c.text));
+  const embedder = pipeline.embedder as typeof pipeline.embedder & {
+    profile?: { documentPrefix: string };
+    cache?: { clear?: () => void };
+  };
+  embedder.cache?.clear?.();
+  const alone = { cpu: process.cpuUsage(), start: performance.now(), wallMs: 0, cpuMs: 0 };
+  for (let i = 0; i < texts.length; i += EMBED_BATCH) {
+    await embedder.embed(texts.slice(i, i + EMBED_BATCH), { inputType: 'document' });
+  }
+  alone.wallMs = performance.now() - alone.start;
+  alone.cpuMs = cpuSince(alone.cpu);
+
+  // Baseline: bare onnxruntime on the same chunk texts.
+  const bare = await bareEmbed(texts, {
+    dir: join(MODELS, 'all-MiniLM-L6-v2'),
+    maxTokens: embedder.maxTokens,
+    documentPrefix: embedder.profile?.documentPrefix ?? '',
+    ...(threads === undefined ? {} : { threads }),
+  });
+
+  // Baseline 2: one bulk COPY of the same rows, one transaction, no ANN index.
+  const copyStore = await openPgVectorStore({
+    driver: 'postgres',
+    url: DATABASE_URL,
+    collection: `${collection}_copy`,
+    modelId: embedder.modelId,
+    dimensions: embedder.dimensions,
+    deferIndex: true,
+    maxChunksPerTransaction: Math.max(1, chunks),
+  });
+  const copyStart = performance.now();
+  await copyStore.writeDocuments(kept);
+  const copyMs = performance.now() - copyStart;
+
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const rows: [string, string][] = [
+    ['documents (added / failed)', `${report.added.length + report.changed.length} / ${report.failures.length}`],
+    ['chunks written', String(chunks)],
+    ['wall, models load to index built', s(wallMs)],
+    ['CPU (this process, all threads)', `${s(cpuMs)} (${(cpuMs / wallMs).toFixed(2)} cores busy)`],
+    ['peak RSS', `${peakRssMb.toFixed(0)} MB`],
+    ['docs/s, chunks/s', `${((documents * 1000) / wallMs).toFixed(1)}, ${((chunks * 1000) / wallMs).toFixed(1)}`],
+    [
+      'indexer stage times (load, chunk, embed, store)',
+      `${s(report.durationsMs.load)}, ${s(report.durationsMs.chunk)}, ${s(report.durationsMs.embed)}, ${s(report.durationsMs.store)}`,
+    ],
+    ['bare onnxruntime, same chunk texts', `${s(bare.wallMs)} wall, ${s(bare.cpuMs)} CPU, ${bare.tokens} tokens`],
+    ['embedder alone, same texts, calls of 256', `${s(alone.wallMs)} wall, ${s(alone.cpuMs)} CPU`],
+    ['indexer wall / bare embedding wall', (wallMs / bare.wallMs).toFixed(2)],
+    ['indexer writes (replaceDocuments calls)', `${s(writeMs)} (${((chunks * 1000) / writeMs).toFixed(0)} rows/s)`],
+    ['one bulk COPY of the same rows', `${s(copyMs)} (${((chunks * 1000) / copyMs).toFixed(0)} rows/s)`],
+    ['indexer writes / bulk COPY', (writeMs / copyMs).toFixed(2)],
+    ['ANN index build at the end of the run', s(buildMs)],
+    ['load average before the baselines, after', `${loadAfter}; ${load()}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+
+  await copyStore.drop();
+  await copyStore.close();
+  await store.drop();
+  await pipeline.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+await main();
