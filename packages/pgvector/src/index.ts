@@ -1,6 +1,7 @@
 export type { PreparedCollection, RequestedCollection } from './collection.js';
 export type { HeldLock, LockOptions, ReleaseLock, SqlDriver, SqlExecutor, SqlResult, SqlRow } from './driver.js';
 export { compileFilter } from './filter-sql.js';
+export type { LockHolder } from './lock-holder.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { mmrOrder } from './mmr.js';
 export { type CollectionTables, collectionTables } from './naming.js';

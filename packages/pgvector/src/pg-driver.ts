@@ -15,6 +15,7 @@ import {
   type SqlResult,
   toDbError,
 } from './driver.js';
+import { holdsAdvisoryLock } from './lock-holder.js';
 import { sleep } from './sleep.js';
 
 export interface PgDriverOptions {
@@ -308,17 +309,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     };
     const verify = async (tx: SqlExecutor) => {
       if (ended || released) throw lockLost(released ? 'already released' : 'its connection ended');
-      await tx.query('select pg_advisory_xact_lock_shared($1::bigint)', [fence]);
-      // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits), objsubid 1.
-      const { rows } = await tx.query<{ held: boolean }>(
-        `select exists (
-           select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
-           where l.locktype = 'advisory' and l.granted and l.mode = 'ExclusiveLock' and l.objsubid = 1
-             and ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint
-             and l.pid = $2 and a.backend_start = $3::timestamptz) as held`,
-        [key, holder.pid, holder.started],
-      );
-      if (rows[0]?.held !== true) throw lockLost(`backend ${holder.pid} no longer holds it`);
+      if (!(await holdsAdvisoryLock(tx, name, holder))) throw lockLost(`backend ${holder.pid} no longer holds it`);
     };
     return Object.assign(release, { verify });
   }

@@ -11,6 +11,7 @@ import {
   type VectorStore,
 } from '@winnow/core';
 import type { HeldLock, SqlDriver, SqlExecutor } from './driver.js';
+import { advisoryLockHolder, holdsAdvisoryLock, type LockHolder, lockLostError } from './lock-holder.js';
 import { rowToDocument } from './hits.js';
 import type { CollectionTables } from './naming.js';
 import { type PgSearchRequest, type SearchContext, search } from './search.js';
@@ -237,6 +238,41 @@ export class PgVectorStore implements VectorStore {
     } finally {
       await held();
     }
+  }
+
+  /**
+   * The server backend holding the collection-scoped lock `name` now (pid and start time), or undefined: nobody
+   * holds it, or the store is PGlite (whose lock is a file, not a session). A distributed planner publishes this so
+   * its workers can check, in each write, that it still holds the lock.
+   */
+  async lockHolder(name: string): Promise<LockHolder | undefined> {
+    if (this.driver.kind !== 'postgres') return undefined;
+    return advisoryLockHolder(this.driver, `${this.collection}.${name}`);
+  }
+
+  /**
+   * Runs `fn` with its writes guarded by the lock `name` that another process holds (a distributed worker writing
+   * for its planner): each write transaction first takes the lock's fence shared, asks `holder(tx)` which backend
+   * must hold the lock, and throws E_LOCK_LOST unless that backend still does; the same check as `withLock`'s own.
+   */
+  async withLockHeldBy<T>(
+    name: string,
+    holder: (tx: SqlExecutor) => Promise<LockHolder | undefined>,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const lockName = `${this.collection}.${name}`;
+    const verify = async (tx: SqlExecutor) => {
+      const expected = await holder(tx);
+      if (expected === undefined) throw lockLostError(lockName, 'no process holds it for this write');
+      if (!(await holdsAdvisoryLock(tx, lockName, expected))) {
+        throw lockLostError(lockName, `backend ${expected.pid} no longer holds it`);
+      }
+    };
+    // Nothing to release here: the lock belongs to the other process.
+    return this.locks.run(
+      Object.assign(async () => undefined, { verify }),
+      fn,
+    );
   }
 
   /** The check of the lock held by the current `withLock` call, if any. */
