@@ -17,7 +17,7 @@ import {
   builtinStageOptionSchemas,
   WinnowError,
 } from '@winnow/core';
-import { defaultLoaders } from '@winnow/ingest';
+import { accessAssigner, defaultLoaders } from '@winnow/ingest';
 import { createIndexer, type Indexer, type IndexerOptions } from '@winnow/pipeline';
 import { type Answer, answer as answerFrom } from '@winnow/prompt';
 import {
@@ -93,6 +93,7 @@ export async function openPipeline(config: PipelineConfig, options: OpenPipeline
       waitForLock: options.waitForLock ?? false,
       registry: options.registry,
       config,
+      accessControl: config.access.enabled,
     });
   } catch (error) {
     await embedder.close?.();
@@ -110,7 +111,15 @@ export async function openPipeline(config: PipelineConfig, options: OpenPipeline
     createRetrieverFromConfig(config, { embedder, store, reranker: await reranker(), generator }, build),
   );
   const contextBuilder = once(() => createContextBuilderFromConfig(config));
-  const loaders = options.loaders ?? defaultLoaders({ pdfPasswords: config.ingest.pdfPasswords });
+  const baseLoaders = options.loaders ?? defaultLoaders({ pdfPasswords: config.ingest.pdfPasswords });
+  // With access control on, every document gets its access list at ingestion (rules by path, front matter).
+  const access = config.access.enabled ? accessAssigner(config.access) : undefined;
+  const loaders =
+    access === undefined
+      ? baseLoaders
+      : typeof baseLoaders === 'function'
+        ? access.loadFunction(baseLoaders)
+        : access.loaders(baseLoaders);
 
   let closed: Promise<void> | undefined;
   return {
@@ -127,7 +136,7 @@ export async function openPipeline(config: PipelineConfig, options: OpenPipeline
           maxDocumentMs: config.ingest.maxDocumentMs,
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         });
-        return indexer.run(sources, runOptions);
+        return indexer.run(access === undefined ? sources : access.source(sources), runOptions);
       },
     },
     retriever: { retrieve: async (query, retrieveOptions) => (await retriever()).retrieve(query, retrieveOptions) },

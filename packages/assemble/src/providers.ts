@@ -147,7 +147,7 @@ export async function openStoreFromConfig(
   config: PipelineConfig['store'],
   embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
   baseDir = process.cwd(),
-  options: { waitForLock?: boolean } & Omit<BuildOptions, 'baseDir'> = {},
+  options: { waitForLock?: boolean; accessControl?: boolean } & Omit<BuildOptions, 'baseDir'> = {},
 ): Promise<VectorStore> {
   if (!isBuiltin(BUILTIN_STORE_DRIVERS, config.driver)) {
     const factory = (options.registry ?? registryOf(options)).storeFactory(config.driver, 'store.driver');
@@ -165,7 +165,7 @@ export async function openPgVectorStoreFromConfig(
   config: PipelineConfig['store'],
   embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
   baseDir = process.cwd(),
-  options: { waitForLock?: boolean } = {},
+  options: { waitForLock?: boolean; accessControl?: boolean } = {},
 ): Promise<PgVectorStore> {
   return openPgVectorStore({
     driver: config.driver as 'pglite' | 'postgres',
@@ -187,6 +187,7 @@ export async function openPgVectorStoreFromConfig(
     // Indexers load first and build the ANN index at the end of a run (see createIndexer).
     deferIndex: true,
     waitForLock: options.waitForLock ?? false,
+    accessControl: options.accessControl ?? false,
   });
 }
 

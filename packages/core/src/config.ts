@@ -131,6 +131,35 @@ function isKnownEncoding(label: string): boolean {
   }
 }
 
+const accessListSchema = z.strictObject({
+  tenant: z.string().min(1).max(200),
+  groups: z.array(z.string().min(1).max(200)).max(1_000).default([]),
+});
+
+/**
+ * Per-document access control (see core's `canAccess`). With `enabled`, every document gets an access list at
+ * ingestion — its `metadataKey` (front matter or source metadata), else the first rule whose glob matches its id
+ * (the path relative to the source root), else `default` — and every retrieval must name a principal.
+ */
+export const accessConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** The front matter / metadata key read as a document's own access list (`{ tenant, groups }` or a tenant). */
+    metadataKey: z.string().min(1).default('access'),
+    rules: z
+      .array(
+        z.strictObject({
+          /** A glob over the document id (its path relative to the source root), e.g. `acme/hr/**`. */
+          path: z.string().min(1),
+          ...accessListSchema.shape,
+        }),
+      )
+      .default([]),
+    /** The access list of a document that neither names its own nor matches a rule; unset: visible to nobody. */
+    default: accessListSchema.optional(),
+  })
+  .prefault({});
+
 export const chunkConfigSchema = z
   .strictObject({
     targetTokens: positiveInt.default(200),
@@ -370,6 +399,7 @@ export const pipelineConfigSchema = z
     generate: generateConfigSchema,
   })
   .superRefine((config, ctx) => {
+    access: accessConfigSchema,
     // Caught here rather than at the first query: a rerank stage needs a reranker.
     for (const [i, stage] of (config.retrieval.stages ?? []).entries()) {
       if (stage.use === 'rerank' && config.rerank.provider === 'none') {

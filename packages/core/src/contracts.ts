@@ -1,3 +1,4 @@
+import type { Principal } from './access.js';
 import type { ChatMessage } from './chat.js';
 import type { Filter } from './filter.js';
 import type { Candidate, Chunk, DocumentRecord, EmbeddedChunk, ParsedDocument, SourceDocument } from './types.js';
@@ -53,10 +54,15 @@ export interface Embedder {
   close?(): Promise<void>;
 }
 
+/** A rerank call's options: the principal lets a caching reranker keep each principal's scores apart. */
+export interface RerankCallOptions extends CallOptions {
+  principal?: Principal | undefined;
+}
+
 export interface Reranker {
   readonly modelId: string;
   /** Relevance of each passage to the query, higher is better, in input order. */
-  score(query: string, passages: readonly string[], options?: CallOptions): Promise<number[]>;
+  score(query: string, passages: readonly string[], options?: RerankCallOptions): Promise<number[]>;
   close?(): Promise<void>;
 }
 
@@ -105,6 +111,11 @@ export interface StoredDocumentWrite {
   chunks: EmbeddedChunk[];
 }
 
+  /**
+   * Who is asking: the store returns only chunks of documents this principal may see (`canAccess`). Required by a
+   * collection with access control on (E_PRINCIPAL_REQUIRED).
+   */
+  principal?: Principal | undefined;
 export interface StoreCounts {
   documents: number;
   chunks: number;

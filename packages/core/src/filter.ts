@@ -54,7 +54,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 // PostgreSQL text cannot hold NUL, and a lone surrogate is not valid UTF-8: either would reach the database
 // and fail there as E_DB_QUERY, so they are refused here as the caller's mistake.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function checkString(value: string, path: string): string {
   if (value.includes('\0')) fail(path, 'string value contains a NUL character (U+0000)');

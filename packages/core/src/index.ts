@@ -1,3 +1,4 @@
+export * from './access.js';
 export * from './budget.js';
 export * from './chat.js';
 export * from './config.js';

@@ -1,8 +1,8 @@
-import type { CallOptions, Reranker } from './contracts.js';
+import type { RerankCallOptions, Reranker } from './contracts.js';
 import { throwIfAborted, WinnowError } from './errors.js';
 import type { Candidate } from './types.js';
 
-export interface RerankCandidatesOptions extends CallOptions {
+export interface RerankCandidatesOptions extends RerankCallOptions {
   /** Keep only the best k after reranking. Default: all. */
   k?: number;
   /** Passages per reranker call (abort is checked between calls). Default: all in one call. */
@@ -36,7 +36,7 @@ export async function rerankCandidates(
   for (let start = 0; start < candidates.length; start += batchSize) {
     throwIfAborted(options.signal, 'reranking');
     const passages = candidates.slice(start, start + batchSize).map(passageOf);
-    const batch = await reranker.score(query, passages, { signal: options.signal });
+    const batch = await reranker.score(query, passages, { signal: options.signal, principal: options.principal });
     if (!Array.isArray(batch) || batch.length !== passages.length) {
       throw new WinnowError(
         'E_RERANK_FAILED',

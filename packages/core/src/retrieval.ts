@@ -1,3 +1,4 @@
+import type { Principal } from './access.js';
 import type { CallOptions, RecallMode } from './contracts.js';
 import type { Filter } from './filter.js';
 import type { Candidate, RetrievalResult } from './types.js';
@@ -7,6 +8,8 @@ export interface RetrieveOptions extends CallOptions {
   filter?: Filter;
   /** Overrides the number of results kept. */
   k?: number;
+  /** Who is asking; passed to the store, which returns only what this principal may see (see `canAccess`). */
+  principal?: Principal;
 }
 
 /** Query in, ranked candidates out, with every stage's score and timing. */
@@ -23,6 +26,8 @@ export interface StageContext extends CallOptions {
    * under its name; a stage records more only to split its own time (e.g. model time apart from waiting).
    */
   recordTiming(name: string, ms: number): void;
+  /** The principal the retrieval runs as, if any: a stage that caches keeps each principal's entries apart. */
+  principal?: Principal;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { migrateAccessControl } from './access-sql.js';
 import type { SqlExecutor } from './driver.js';
 import type { CollectionTables } from './naming.js';
 import type { CollectionSettings } from './settings.js';
@@ -77,6 +78,11 @@ export const MIGRATIONS: readonly Migration[] = [
       await tx.query(`alter table ${t.chunks} alter column embedding set storage main`);
     },
   },
+  {
+    version: 5,
+    name: 'access control: access columns from document metadata, row-level security policies',
+    apply: (tx, t) => migrateAccessControl(tx, t),
+  },
 ];
 
 /** Applies the migrations not yet recorded; the caller runs this inside one transaction. */
@@ -86,11 +92,18 @@ export async function applyMigrations(
   settings: CollectionSettings,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<number[]> {
-  await tx.query(`create table if not exists ${tables.migrations} (
-    version int primary key,
-    name text not null,
-    applied_at timestamptz not null default now()
-  )`);
+  // Checked first: CREATE ... IF NOT EXISTS needs the CREATE privilege even when the table exists, and a reader
+  // role (access control's grantReader) opens a current collection with SELECT alone.
+  const { rows: present } = await tx.query<{ present: boolean }>('select to_regclass($1) is not null as present', [
+    tables.migrations,
+  ]);
+  if (present[0]?.present !== true) {
+    await tx.query(`create table if not exists ${tables.migrations} (
+      version int primary key,
+      name text not null,
+      applied_at timestamptz not null default now()
+    )`);
+  }
   const { rows } = await tx.query<{ version: number }>(`select version from ${tables.migrations}`);
   const applied = new Set(rows.map((row) => row.version));
   const newlyApplied: number[] = [];

@@ -1,5 +1,6 @@
 import { type DistanceMetric, WinnowError } from '@winnow/core';
 import type pg from 'pg';
+import { enableAccessControl, readAccessControl } from './access-sql.js';
 import { ITERATIVE_SCAN_PGVECTOR, prepareCollection, versionAtLeast } from './collection.js';
 import type { SqlDriver } from './driver.js';
 import { collectionTables } from './naming.js';
@@ -69,6 +70,12 @@ export interface OpenPgVectorStoreOptions {
    * single-threaded engine has no timer to interrupt a statement.
    */
   statementTimeoutMs?: number;
+  /**
+   * Switches per-document access control on for the collection (it stays on): every search must then name a
+   * principal, and a server enforces it with row-level security too (see access-sql.ts). Needs the tables' owner
+   * the first time.
+   */
+  accessControl?: boolean;
 }
 
 /** Opens (creating or migrating as needed) a collection and returns its store. */
@@ -115,6 +122,11 @@ export async function openPgVectorStore(options: OpenPgVectorStoreOptions = {}):
       textSearch: options.textSearch,
     });
     checkIndexable(index, prepared.settings);
+    let accessControl = await readAccessControl(driver, tables);
+    if (options.accessControl === true && !accessControl) {
+      await enableAccessControl(driver, tables);
+      accessControl = true;
+    }
     return new PgVectorStore({
       driver,
       ownsDriver,
@@ -129,6 +141,7 @@ export async function openPgVectorStore(options: OpenPgVectorStoreOptions = {}):
         iterativeScan,
         iterativeScanSupported: versionAtLeast(prepared.pgvectorVersion, ITERATIVE_SCAN_PGVECTOR),
         ivfflatProbes,
+        accessControl,
       },
       maintenanceWorkMem: options.maintenanceWorkMem,
     });

@@ -10,6 +10,7 @@ import {
 } from '@winnow/core';
 import { maxMagnitude } from './chunk-row.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
+import { accessScope } from './access-sql.js';
 import { compileFilter } from './filter-sql.js';
 import { type HitRow, hitToCandidate } from './hits.js';
 import { mmrOrder } from './mmr.js';
@@ -49,6 +50,10 @@ export interface SearchContext {
   ivfflatProbes: number | undefined;
   /** Cancels the search, on the server too. */
   signal?: AbortSignal;
+  /** The collection has access control on: a search without a principal is refused (see access-sql.ts). */
+  accessControl?: boolean;
+  /** Set by `search`: the principal's settings for the row-level security policies, sent with the statement. */
+  accessSettings?: Array<[string, string]>;
 }
 
 const MAX_K = 10_000;
@@ -81,9 +86,15 @@ export async function search(context: SearchContext, request: PgSearchRequest): 
   const vector = mode === 'lexical' ? undefined : params.add(queryVector(context, request.vector));
   const text = mode === 'dense' ? undefined : params.add(queryText(request.text, request.maxQueryTokens));
   if (request.filter !== undefined) parts.filter = compileFilter(request.filter, params);
-  if (vector === undefined) return searchLexical(context, { ...parts, text: text as string }, params, k);
-  if (text === undefined) return searchDense(context, { ...parts, vector }, params, request, k);
-  return searchHybrid(context, { ...parts, vector, text }, params, request, k);
+  // The principal's predicate joins the filter, so dense, lexical, hybrid and MMR all see only its documents.
+  const scope = accessScope(context.collection, context.accessControl === true, request.principal, params);
+  if (scope !== undefined) {
+    parts.filter = parts.filter === undefined ? scope.predicate : `(${parts.filter} and ${scope.predicate})`;
+  }
+  const scoped = scope === undefined ? context : { ...context, accessSettings: scope.settings };
+  if (vector === undefined) return searchLexical(scoped, { ...parts, text: text as string }, params, k);
+  if (text === undefined) return searchDense(scoped, { ...parts, vector }, params, request, k);
+  return searchHybrid(scoped, { ...parts, vector, text }, params, request, k);
 }
 
 async function searchLexical(
@@ -93,7 +104,9 @@ async function searchLexical(
   k: number,
 ): Promise<Candidate[]> {
   parts.limit = params.add(k);
-  const { rows } = await context.driver.query<HitRow>(lexicalSql(parts), params.values, { signal: context.signal });
+  const rows = await withSettings(context, context.accessSettings ?? [], (tx) =>
+    tx.query<HitRow>(lexicalSql(parts), params.values, { signal: context.signal }),
+  );
   return rows.map((row, i) => hitToCandidate(row, { lexical: [row.lexical_score as number, i + 1] }));
 }
 
@@ -108,7 +121,7 @@ async function searchDense(
   const fetch = mmr === undefined ? k : mmrCandidates(mmr, k);
   parts.limit = params.add(fetch);
   parts.withEmbedding = mmr !== undefined;
-  const rows = await withSettings(context, indexSearchSettings(context, request, fetch), (tx) =>
+  const rows = await withSettings(context, indexSearchSettings(context, request, fetch, parts.filter !== undefined), (tx) =>
     tx.query<HitRow>(denseSql(parts), params.values, { signal: context.signal }),
   );
   const candidates = rows.map((row, i) =>
@@ -133,7 +146,7 @@ async function searchHybrid(
     denseWeight: params.add(nonNegativeNumber(request.denseWeight ?? 1, 'denseWeight')),
     lexicalWeight: params.add(nonNegativeNumber(request.lexicalWeight ?? 1, 'lexicalWeight')),
   });
-  const rows = await withSettings(context, indexSearchSettings(context, request, k), (tx) =>
+  const rows = await withSettings(context, indexSearchSettings(context, request, k, parts.filter !== undefined), (tx) =>
     tx.query<HitRow>(sql, params.values, { signal: context.signal }),
   );
   const similarity = (row: HitRow): [number, number] | undefined =>
@@ -206,9 +219,15 @@ function mmrCandidates(mmr: MmrOptions, k: number): number {
 }
 
 /** Transaction-local planner settings (SET LOCAL) for the vector index, as [name, value] pairs. */
-function indexSearchSettings(context: SearchContext, request: PgSearchRequest, k: number): Array<[string, string]> {
-  const settings: Array<[string, string]> = [];
-  const iterative = request.filter !== undefined && context.iterativeScan !== 'off' && context.iterativeScanSupported;
+function indexSearchSettings(
+  context: SearchContext,
+  request: PgSearchRequest,
+  k: number,
+  filtered: boolean,
+): Array<[string, string]> {
+  const settings: Array<[string, string]> = [...(context.accessSettings ?? [])];
+  // A filter (or a principal's predicate) drops rows after the index scan, so the scan must go on past them.
+  const iterative = filtered && context.iterativeScan !== 'off' && context.iterativeScanSupported;
   if (context.index.type === 'hnsw') {
     const efSearch =
       request.efSearch === undefined

@@ -10,6 +10,7 @@ import {
   throwIfAborted,
   type VectorStore,
 } from '@winnow/core';
+import { grantReader } from './access-sql.js';
 import type { HeldLock, SqlDriver, SqlExecutor } from './driver.js';
 import { advisoryLockHolder, holdsAdvisoryLock, type LockHolder, lockLostError } from './lock-holder.js';
 import { rowToDocument } from './hits.js';
@@ -41,7 +42,10 @@ export interface PgVectorStoreInit {
   pgvectorVersion: string;
   deferIndex: boolean;
   write: Omit<WriteContext, 'driver' | 'tables' | 'dimensions' | 'vectorType'>;
-  search: Pick<SearchContext, 'defaultEfSearch' | 'iterativeScan' | 'iterativeScanSupported' | 'ivfflatProbes'>;
+  search: Pick<
+    SearchContext,
+    'defaultEfSearch' | 'iterativeScan' | 'iterativeScanSupported' | 'ivfflatProbes' | 'accessControl'
+  >;
   maintenanceWorkMem: string | undefined;
 }
 
@@ -207,6 +211,19 @@ export class PgVectorStore implements VectorStore {
               (select count(*)::int from ${this.tables.chunks}) as chunks`,
     );
     return rows[0] ?? { documents: 0, chunks: 0 };
+  }
+
+  /** Whether the collection has access control on: every search must name a principal. */
+  get accessControl(): boolean {
+    return this.init.search.accessControl === true;
+  }
+
+  /**
+   * Lets `role` (not the owner, no BYPASSRLS) search this collection under row-level security: connected as it, an
+   * app sees only the rows of the principal each search names, whatever SQL it runs. Run as the tables' owner.
+   */
+  grantReader(role: string): Promise<void> {
+    return grantReader(this.driver, this.tables, role);
   }
 
   /** Builds the vector index now (after a bulk load with `deferIndex`); a no-op when it exists. */

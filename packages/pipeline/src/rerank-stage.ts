@@ -24,11 +24,12 @@ export function rerankStage(reranker: Reranker, options: Omit<RerankOptions, 'k'
   }
   return {
     name: 'rerank',
-    async run(query, candidates, { signal }) {
+    async run(query, candidates, { signal, principal }) {
       if (candidates.length === 0) return [];
       const scored = await rerankCandidates(reranker, query, candidates.slice(0, depth), {
         batchSize,
         ...(signal === undefined ? {} : { signal }),
+        ...(principal === undefined ? {} : { principal }),
       });
       return [...scored, ...candidates.slice(depth)];
     },

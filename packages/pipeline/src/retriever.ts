@@ -7,6 +7,7 @@ import {
   isAbortError,
   MAX_QUERY_TOKENS,
   parseFilter,
+  type Principal,
   type QueryTransform,
   type RecallMode,
   type RecallSettings,
@@ -43,6 +44,11 @@ export interface RetrieverOptions {
   fusion?: Partial<FusionOptions>;
   /** For the default stages: collapse near-duplicate chunks before reranking. Default true. */
   dedupe?: boolean;
+  /**
+   * The principal of every retrieval that names none (`RetrieveOptions.principal` overrides it): a retriever bound
+   * to one user, e.g. for the LangChain adapter or an evaluation. Default none.
+   */
+  principal?: Principal;
 }
 
 /** Today's order: dedupe → rerank (with a reranker) → fuse. */
@@ -101,7 +107,12 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const settings: RecallSettings = { ...options.recall, mode, k: recallK, maxQueryTokens };
 
   /** Stage 1 for one or several queries; several lists are fused by reciprocal rank into one. */
-  async function recall(queries: string[], search: RecallSettings, timings: StageTimings, signal?: AbortSignal) {
+  async function recall(
+    queries: string[],
+    search: RecallSettings & { principal: Principal | undefined },
+    timings: StageTimings,
+    signal?: AbortSignal,
+  ) {
     let vectors: (Float32Array | undefined)[] = [];
     if (mode !== 'lexical' && options.embedder) {
       const t = performance.now();
@@ -156,9 +167,12 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         throwIfAborted(signal, 'retrieval');
       }
 
-      const recalled = await recall(queries, { ...settings, filter }, timings, signal);
+      // The store enforces the principal (and refuses none where access control is on); stages get it for caches.
+      const principal = callOptions.principal ?? options.principal;
+      const recalled = await recall(queries, { ...settings, filter, principal }, timings, signal);
       const context: StageContext = {
         recallMode: mode,
+        ...(principal === undefined ? {} : { principal }),
         ...(signal === undefined ? {} : { signal }),
         recordTiming: (name, ms) => {
           stagesMs[name] = ms;

@@ -1,4 +1,4 @@
-import { type CallOptions, type Reranker, sha256Hex, WinnowError } from '@winnow/core';
+import { type Principal, type RerankCallOptions, type Reranker, sha256Hex, WinnowError } from '@winnow/core';
 
 /**
  * Where cached rerank scores live. The default keeps the most recently used scores in memory; the eval harness
@@ -25,10 +25,12 @@ export interface CachedReranker extends Reranker {
  * The cache key of a pair: the model (its id includes dtype and token limit), the query and the passage hashed
  * together, so a key never holds the text itself. Int8 models quantise activations per call, so a cached score is
  * the one its first batch gave (within ~0.5 logit of scoring it alone); callers that need one-pair-per-call
- * scores should score that way before caching.
+ * scores should score that way before caching. A principal's pairs get keys of their own, so no cached score
+ * crosses principals (a shared entry would reveal that another principal's retrieval met the same passage).
  */
-export function rerankCacheKey(modelId: string, query: string, passage: string): string {
-  return sha256Hex(`${modelId}\u0000${query}\u0000${passage}`);
+export function rerankCacheKey(modelId: string, query: string, passage: string, principal?: Principal): string {
+  const who = principal === undefined ? '' : `\u0000${JSON.stringify([principal.tenant, [...principal.groups].sort()])}`;
+  return sha256Hex(`${modelId}\u0000${query}\u0000${passage}${who}`);
 }
 
 /** Wraps a reranker with a score cache; only pairs not in the cache reach the model, in one call per request. */
@@ -38,8 +40,8 @@ export function createCachedReranker(reranker: Reranker, options: CachedReranker
   return {
     modelId: reranker.modelId,
     pairs,
-    async score(query: string, passages: readonly string[], callOptions?: CallOptions): Promise<number[]> {
-      const keys = passages.map((passage) => rerankCacheKey(reranker.modelId, query, passage));
+    async score(query: string, passages: readonly string[], callOptions?: RerankCallOptions): Promise<number[]> {
+      const keys = passages.map((passage) => rerankCacheKey(reranker.modelId, query, passage, callOptions?.principal));
       const scores = keys.map((key) => store.get(key));
       const missing = scores.flatMap((score, i) => (score === undefined ? [i] : []));
       pairs.computed += missing.length;
