@@ -17,6 +17,7 @@ const LAYER: Record<string, number> = {
   prompt: 1,
   pipeline: 2,
   assemble: 3,
+  distributed: 3,
   eval: 4,
   langchain: 4,
   cli: 5,

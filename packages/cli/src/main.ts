@@ -20,6 +20,7 @@ export function positiveInteger(value: string): number {
 // database drivers and parsers.
 const commands = {
   ask: () => import('./commands/ask-command.js'),
+  distributed: () => import('./commands/distributed-command.js'),
   doctor: () => import('./commands/doctor-command.js'),
   eval: () => import('./commands/eval-command.js'),
   index: () => import('./commands/index-command.js'),
@@ -32,6 +33,13 @@ Exit codes:
   0 success            1 unexpected failure     2 bad usage or configuration
   3 some files failed  4 another run holds the lock
   5 database problem   6 model problem          7 eval gate failed   8 remote endpoint failed`;
+
+/** Parser for counts that may be 0 (retries, seconds). */
+function count(value: string): number {
+  const n = /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number (0, 1, 2, …).');
+  return n;
+}
 
 /** Builds the program; `run` receives each command's exit code. */
 export function buildProgram(run: (task: () => Promise<number>, json: boolean) => Promise<void>): Command {
@@ -75,13 +83,40 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .addOption(configOption())
     .addOption(jsonOption())
     .option('--wait', 'wait for another running index/reindex instead of exiting with code 4')
+    .option('--distributed', 'plan only: enqueue changed documents for `winnow worker` processes, wait, then delete')
+    .option('--retry-limit <n>', 'with --distributed: retries of a failing job before the dead-letter queue', count)
+    .option('--retry-delay <s>', 'with --distributed: seconds before a failed job is retried', count)
+    .option('--job-expire <s>', "with --distributed: seconds before a silent worker's job is retried elsewhere", count)
+    .option('--queue-schema <name>', "with --distributed: pg-boss's schema (default pgboss)")
+    .option('--maintenance-interval <s>', 'with --distributed: how often expired jobs are detected', positiveInteger)
     .addHelpText(
       'after',
       `\nExample (crontab, Sundays 03:00):\n  0 3 * * 0  cd /srv/docs && winnow reindex --json >> reindex.log\n${EXIT_CODES_HELP}`,
     )
     .action((path, opts) =>
       run(
-        async () => (await commands.index()).runIndex(path, opts, createOutput(Boolean(opts.json)), 'reindex'),
+        async () =>
+          opts.distributed
+            ? (await commands.distributed()).runDistributedReindex(path, opts, createOutput(Boolean(opts.json)))
+            : (await commands.index()).runIndex(path, opts, createOutput(Boolean(opts.json)), 'reindex'),
+        Boolean(opts.json),
+      ),
+    );
+
+  program
+    .command('worker')
+    .description('index documents enqueued by `winnow reindex --distributed` (run any number, on any machine)')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .option('--concurrency <n>', 'batches indexed at once in this process (default 1)', positiveInteger)
+    .option('--batch-size <n>', 'documents taken from the queue per batch (default 16)', positiveInteger)
+    .option('--queue-schema <name>', "pg-boss's schema (default pgboss)")
+    .option('--maintenance-interval <s>', 'how often expired jobs are detected', positiveInteger)
+    .option('--exit-when-idle <s>', 'exit after the queue has been empty this long (default: run until SIGTERM)', count)
+    .addHelpText('after', `\nExample:\n  DATABASE_URL=postgres://… winnow worker --concurrency 2\n${EXIT_CODES_HELP}`)
+    .action((opts) =>
+      run(
+        async () => (await commands.distributed()).runWorkerCommand(opts, createOutput(Boolean(opts.json))),
         Boolean(opts.json),
       ),
     );
@@ -116,7 +151,17 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
   program
     .command('eval')
     .description('score retrieval on a BEIR-format dataset and compare configurations')
-    .requiredOption('--dataset <folder>', 'BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/<split>.tsv)')
+    .requiredOption(
+      '--dataset <folder>',
+      'BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/<split>.tsv); with --generate, the new folder written',
+    )
+    .option(
+      '--generate',
+      'write a BEIR dataset of LLM questions from sampled chunks of the collection of --config (its generate endpoint)',
+    )
+    .option('--chunks <n>', 'with --generate: chunks sampled, stratified by document', positiveInteger, 50)
+    .option('--questions <n>', 'with --generate: questions asked per chunk', positiveInteger, 2)
+    .option('--seed <n>', 'with --generate: seed of the chunk sample', positiveInteger, 1)
     .option('--split <name>', 'reported split', 'test')
     .option('--config <file>', 'a configuration to evaluate (repeatable)', collect, [])
     .option('--baseline <name>', 'configuration the others are compared with (default: the first)')
