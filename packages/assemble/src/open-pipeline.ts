@@ -4,6 +4,7 @@ import type {
   Embedder,
   Generator,
   PipelineConfig,
+  Principal,
   Reranker,
   RetrievalResult,
   Retriever,
@@ -49,6 +50,8 @@ export interface OpenPipelineOptions {
 export interface AnswerOptions extends CallOptions {
   /** Results retrieved for the prompt. Default `rerank.k`. */
   k?: number;
+  /** Who is asking: only what this principal may see reaches the prompt (see core's `canAccess`). */
+  principal?: Principal;
 }
 
 /** A pipeline opened from configuration; `close()` releases models and the database, once. */
@@ -147,10 +150,11 @@ export async function openPipeline(config: PipelineConfig, options: OpenPipeline
           hint: 'set generate.baseURL, or OPENAI_BASE_URL / OPENAI_API_KEY in the environment',
         });
       }
-      const { signal, k } = answerOptions;
+      const { signal, k, principal } = answerOptions;
       const retrieval = await (await retriever()).retrieve(question, {
         ...(signal === undefined ? {} : { signal }),
         ...(k === undefined ? {} : { k }),
+        ...(principal === undefined ? {} : { principal }),
       });
       const answer = await answerFrom({
         question,

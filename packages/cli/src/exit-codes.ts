@@ -23,6 +23,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'E_CONFIG_INVALID':
     case 'E_CONFIG_NOT_FOUND':
     case 'E_FILTER_INVALID':
+    case 'E_PRINCIPAL_INVALID':
+    case 'E_PRINCIPAL_REQUIRED':
     case 'E_EMPTY_QUERY':
     case 'E_FILE_NOT_FOUND':
     case 'E_PERMISSION':

@@ -127,6 +127,8 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .addOption(configOption())
     .addOption(jsonOption())
     .option('-k, --k <n>', 'results to show', positiveInteger)
+    .option('--tenant <name>', 'retrieve as this tenant (required where access control is on)')
+    .option('--groups <list>', 'with --tenant: the comma-separated groups of the principal')
     .addHelpText('after', '\nExample:\n  winnow query "how do I rotate the logs?" -k 3')
     .action((text, opts) =>
       run(
@@ -140,6 +142,8 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .description('retrieve, then stream an answer with citations from an OpenAI-compatible endpoint')
     .addOption(configOption())
     .addOption(jsonOption())
+    .option('--tenant <name>', 'retrieve as this tenant (required where access control is on)')
+    .option('--groups <list>', 'with --tenant: the comma-separated groups of the principal')
     .addHelpText('after', '\nExample:\n  OPENAI_BASE_URL=http://localhost:8000/v1 winnow ask "what does reindex do?"')
     .action((question, opts) =>
       run(

@@ -1,10 +1,11 @@
 import { createContextBuilderFromConfig } from '@winnow/assemble';
 import { streamAnswer } from '@winnow/prompt';
 import { bold, type Output } from '../output.js';
+import { type PrincipalOptions, principalFrom } from '../principal.js';
 import { openConfiguredPipeline } from './open.js';
 import { describeCandidate } from './query-command.js';
 
-export interface AskCommandOptions {
+export interface AskCommandOptions extends PrincipalOptions {
   config?: string;
   json?: boolean;
 }
@@ -16,9 +17,10 @@ export const NO_GENERATOR_HINT =
 
 /** `winnow ask "<question>"`: retrieves, streams the answer, then lists the cited sources. */
 export async function runAsk(question: string, options: AskCommandOptions, out: Output): Promise<number> {
+  const principal = principalFrom(options);
   const opened = await openConfiguredPipeline(options.config);
   try {
-    const result = await opened.retriever.retrieve(question);
+    const result = await opened.retriever.retrieve(question, principal === undefined ? {} : { principal });
     const generator = opened.generator();
     if (!generator) {
       if (out.json) {

@@ -1,8 +1,9 @@
 import type { Candidate } from '@winnow/core';
 import { bold, dim, type Output } from '../output.js';
+import { type PrincipalOptions, principalFrom } from '../principal.js';
 import { openConfiguredPipeline } from './open.js';
 
-export interface QueryCommandOptions {
+export interface QueryCommandOptions extends PrincipalOptions {
   config?: string;
   json?: boolean;
   k?: number;
@@ -25,9 +26,13 @@ export function describeCandidate(c: Candidate, index: number): string {
 
 /** `winnow query "<text>"`: ranked chunks with every stage's score, heading path, page and uri. */
 export async function runQuery(text: string, options: QueryCommandOptions, out: Output): Promise<number> {
+  const principal = principalFrom(options);
   const opened = await openConfiguredPipeline(options.config);
   try {
-    const result = await opened.retriever.retrieve(text, options.k === undefined ? {} : { k: options.k });
+    const result = await opened.retriever.retrieve(text, {
+      ...(options.k === undefined ? {} : { k: options.k }),
+      ...(principal === undefined ? {} : { principal }),
+    });
     for (const warning of result.warnings ?? []) out.info(`warning: ${warning}`);
     if (out.json) {
       out.result(
