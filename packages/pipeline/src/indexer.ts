@@ -423,21 +423,25 @@ export function createIndexer(options: IndexerOptions): Indexer {
       async (push, stopped) => {
         let pending: Prepared[] = [];
         let pendingChunks = 0;
+        const send = async () => {
+          if (pending.length > 0) await push(pending);
+          pending = [];
+          pendingChunks = 0;
+        };
         for await (const item of sources) {
           throwIfAborted(state.signal, 'indexing');
           if (stopped()) return;
           const prepared = await plan(state, stored, item, runOptions);
           if (!prepared) continue;
           progress(state, 'scan', item.id);
+          // A document as large as a batch goes alone, so a batch stays within one store transaction (2,000 chunks
+          // by default) and a failure tells exactly which documents were written.
+          if (prepared.chunks.length >= batchChunks) await send();
           pending.push(prepared);
           pendingChunks += prepared.chunks.length;
-          if (pendingChunks >= batchChunks) {
-            await push(pending);
-            pending = [];
-            pendingChunks = 0;
-          }
+          if (pendingChunks >= batchChunks) await send();
         }
-        if (pending.length > 0) await push(pending);
+        await send();
       },
       (batch) => flush(state, batch),
     );
