@@ -1,5 +1,11 @@
-export type { ChunkHit } from './chunk-hits.js';
-export { chunkHitsFromCandidates, documentRunFromChunkHits } from './chunk-hits.js';
+export type { ChunkHit, SourceChunk } from './chunk-hits.js';
+export {
+  chunkHitsFromCandidates,
+  chunkLevelScores,
+  documentRunFromChunkHits,
+  isSourceChunk,
+  sourceChunkOf,
+} from './chunk-hits.js';
 export { evaluateRun } from './evaluate.js';
 export * from './harness/index.js';
 export type { BeirDataset, BeirDocument, BeirQuery, LoadBeirOptions } from './io/beir.js';
@@ -19,6 +25,7 @@ export { bootstrapCi, pairedBootstrapCi } from './stats/bootstrap.js';
 export type { Comparison, ComparisonOptions, PairedValues } from './stats/compare.js';
 export { compareEvaluations, pairPerQuery } from './stats/compare.js';
 export { logGamma, regularizedIncompleteBeta, studentTCdf, studentTTwoSided } from './stats/incomplete-beta.js';
+export { seededShuffle } from './stats/random.js';
 export type { RandomisationOptions, RandomisationResult } from './stats/randomisation.js';
 export { pairedRandomisationTest } from './stats/randomisation.js';
 export type { TTestResult } from './stats/t-test.js';

@@ -22,6 +22,14 @@ export {
 export { toGenerationError } from './openai-errors.js';
 export { arrange, CONTEXT_ORDERS, type ContextOrder } from './order.js';
 export {
+  parseQuestions,
+  QUESTION_PROMPT_VERSION,
+  QUOTE_RUN_WORDS,
+  questionMessages,
+  quotesPassage,
+  wordsOf,
+} from './questions.js';
+export {
   DEFAULT_SYSTEM_TEMPLATE,
   DEFAULT_USER_TEMPLATE,
   fillTemplate,

@@ -32,6 +32,10 @@ export interface EvalCommandOptions {
   recallCache?: boolean;
   references?: string;
   json?: boolean;
+  generate?: boolean;
+  chunks?: number;
+  questions?: number;
+  seed?: number;
 }
 
 /** Parses `metric=value` gates, e.g. `ndcg@10=0.65`. */
@@ -49,6 +53,17 @@ export function parseGates(gates: readonly string[]): { measure: string; minimum
     }
     return { measure: match[1] as string, minimum: Number(match[2]) };
   });
+}
+
+/** Generated datasets: finding the source chunk beside finding its document, per configuration. */
+function chunkLevelLines(results: EvalResults): string[] {
+  const f = (v: number | undefined) => (v ?? 0).toFixed(4);
+  return results.configurations
+    .filter((c) => c.metrics['chunk-hit@10'] !== undefined)
+    .map(
+      (c) =>
+        `${c.name}: source chunk: hit@10 ${f(c.metrics['chunk-hit@10'])}, MRR@10 ${f(c.metrics['chunk-mrr@10'])} · its document: hit@10 ${f(c.metrics['hit@10'])}, MRR@10 ${f(c.metrics['mrr@10'])}`,
+    );
 }
 
 /** One line per reference figure: ours vs theirs on nDCG@10 and Recall@100. */
@@ -116,6 +131,26 @@ function table(results: EvalResults): string {
 
 /** `winnow eval`: scores configurations on a BEIR folder, writes the report, and gates with --fail-below. */
 export async function runEvalCommand(options: EvalCommandOptions, out: Output): Promise<number> {
+  if (options.generate) {
+    if (options.config.length > 1) {
+      throw new WinnowError(
+        'E_CONFIG_INVALID',
+        `--generate reads one collection: give one --config (got ${options.config.length})`,
+        { field: '--config' },
+      );
+    }
+    const { runEvalGenerate } = await import('./eval-generate.js');
+    return runEvalGenerate(
+      {
+        ...(options.config[0] === undefined ? {} : { config: options.config[0] }),
+        dataset: options.dataset,
+        chunks: options.chunks ?? 50,
+        questions: options.questions ?? 2,
+        seed: options.seed ?? 1,
+      },
+      out,
+    );
+  }
   if (options.config.length === 0) {
     throw new WinnowError('E_CONFIG_INVALID', 'give at least one --config file', { field: '--config' });
   }
@@ -228,6 +263,8 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
   } else {
     out.result(table(results));
     out.result(`\n${settingsTable(results)}`);
+    const chunkLevel = chunkLevelLines(results);
+    if (chunkLevel.length > 0) out.result(`\n${chunkLevel.join('\n')}`);
     const lines = referenceLines(results);
     if (lines.length > 0) out.result(`\n${lines.join('\n')}`);
     out.result(`\nreport: ${resolve(options.out, 'report.html')}`);

@@ -1,6 +1,6 @@
 import { WinnowError } from '@winnow/core';
 import type { BeirDataset } from '../io/beir.js';
-import { seededRandom } from '../stats/random.js';
+import { seededShuffle } from '../stats/random.js';
 
 /** The seed of the fold assignment when none is given: folds are the same in every run. */
 export const DEFAULT_FOLD_SEED = 42;
@@ -22,12 +22,7 @@ export function assignFolds(queryIds: readonly string[], k: number, seed = DEFAU
       { field: '--tune-folds' },
     );
   }
-  const random = seededRandom(seed, 'tune.seed');
-  const shuffled = [...queryIds];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = random.index(i + 1);
-    [shuffled[i], shuffled[j]] = [shuffled[j] as string, shuffled[i] as string];
-  }
+  const shuffled = seededShuffle(queryIds, seed, 'tune.seed');
   const foldOf = new Map(shuffled.map((id, i) => [id, i % k]));
   const folds: string[][] = Array.from({ length: k }, () => []);
   for (const id of queryIds) folds[foldOf.get(id) as number]?.push(id);

@@ -216,6 +216,19 @@ function foldList(c: ConfigurationResult): string {
   return `<li>${esc(c.name)}: ${esc(chosenByText(c))}<ul>${items}</ul></li>`;
 }
 
+/** Generated datasets: hit rate and MRR of the source chunk beside those of its document. */
+function chunkLevelTable(results: EvalResults): string {
+  const rows = results.configurations
+    .filter((c) => c.metrics['chunk-hit@10'] !== undefined)
+    .map(
+      (c) =>
+        `<tr data-config="${esc(c.name)}"><td>${esc(c.name)}</td>${['chunk-hit@10', 'chunk-mrr@10', 'hit@10', 'mrr@10'].map((m) => `<td data-measure="${m}">${fmt(c.metrics[m])}</td>`).join('')}</tr>`,
+    )
+    .join('');
+  if (rows === '') return '';
+  return `<h2>Source chunk and document</h2><p>Questions generated from chunks: is the chunk each was written from among the first 10 results, and is its document?</p><table id="chunk-level"><tr><th>configuration</th><th>chunk hit@10</th><th>chunk MRR@10</th><th>document hit@10</th><th>document MRR@10</th></tr>${rows}</table>`;
+}
+
 /** Each configuration's own figures beside those published or measured elsewhere for the same setting. */
 function referenceTable(results: EvalResults): string {
   const cols = ['ndcg@10', 'mrr@10', 'recall@10', 'recall@100'];
@@ -278,6 +291,7 @@ export function renderHtmlReport(results: EvalResults): string {
 <p>${results.queries} queries · baseline <b>${esc(results.baseline)}</b> · ${esc(results.createdAt)}</p>${note}
 ${table(results)}
 ${settingsTable(results)}
+${chunkLevelTable(results)}
 ${referenceTable(results)}
 ${tuning || recallTuning || folds ? `<h2>Fusion tuning</h2><ul>${recallTuning}${tuning}${folds}</ul>` : ''}
 <h2>Metrics</h2>${['ndcg@10', 'mrr@10', 'recall@100', 'map@100'].map((m) => metricBars(results, m)).join('')}

@@ -10,7 +10,13 @@ import {
   WinnowError,
 } from '@winnow/core';
 import { type FusionOptions, fuseStages, type IndexProgress } from '@winnow/pipeline';
-import { chunkHitsFromCandidates, documentRunFromChunkHits } from '../chunk-hits.js';
+import {
+  chunkHitsFromCandidates,
+  chunkLevelScores,
+  documentRunFromChunkHits,
+  type SourceChunk,
+  sourceChunkOf,
+} from '../chunk-hits.js';
 import { evaluateRun } from '../evaluate.js';
 import { type BeirDataset, listBeirSplits, loadBeirDataset } from '../io/beir.js';
 import { bootstrapCi, type ConfidenceInterval } from '../stats/bootstrap.js';
@@ -321,7 +327,7 @@ export async function runEvaluation(options: HarnessOptions): Promise<EvalResult
         outcomes = await scoreQueries(run, dataset);
       }
       const documentRun = toRun(outcomes);
-      const evaluation = evaluateRun(documentRun, dataset.qrels, measures);
+      const evaluation = withChunkLevel(evaluateRun(documentRun, dataset.qrels, measures), outcomes, dataset);
       const result = summariseConfiguration({
         name: configName,
         config: run.config,
@@ -443,6 +449,32 @@ export function validateEvalNames(names: EvalNames): string {
     );
   }
   return baseline;
+}
+
+/** Chunk-level measures, scored when the queries name their source chunk (datasets of `winnow eval --generate`). */
+export const CHUNK_MEASURES = ['chunk-hit@10', 'chunk-mrr@10'] as const;
+
+/**
+ * Adds chunk-level hit@10 and MRR@10 to a document-level evaluation when every evaluated query names its source
+ * chunk: whether the chunk the question was written from is retrieved, not only a chunk of its document.
+ */
+function withChunkLevel(evaluation: Evaluation, outcomes: readonly QueryOutcome[], dataset: BeirDataset): Evaluation {
+  const sources = new Map<string, SourceChunk>();
+  for (const o of outcomes) {
+    const source = sourceChunkOf(dataset.queries.get(o.queryId)?.metadata ?? {});
+    if (!source) return evaluation;
+    sources.set(o.queryId, source);
+  }
+  if (sources.size === 0) return evaluation;
+  const perQuery = { ...evaluation.perQuery };
+  for (const o of outcomes) {
+    const scores = chunkLevelScores(o.candidates, sources.get(o.queryId) as SourceChunk, 10);
+    perQuery[o.queryId] = { ...perQuery[o.queryId], 'chunk-hit@10': scores.hit, 'chunk-mrr@10': scores.reciprocalRank };
+  }
+  const rows = Object.values(perQuery);
+  const mean = { ...evaluation.mean };
+  for (const m of CHUNK_MEASURES) mean[m] = rows.reduce((a, q) => a + (q[m] ?? 0), 0) / Math.max(1, rows.length);
+  return { ...evaluation, measures: [...evaluation.measures, ...CHUNK_MEASURES], perQuery, mean };
 }
 
 /** Loads the tuning split; a missing one names the splits there and the k-fold alternative. */

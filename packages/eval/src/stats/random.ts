@@ -21,3 +21,14 @@ export function seededRandom(seed: number, field = 'options.seed'): SeededRandom
     index: (size) => uniformInt(generator, 0, size - 1),
   };
 }
+
+/** A seeded Fisher–Yates shuffle (a new array): the same seed gives the same order. */
+export function seededShuffle<T>(items: readonly T[], seed: number, field = 'seed'): T[] {
+  const random = seededRandom(seed, field);
+  const shuffled = [...items];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = random.index(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j] as T, shuffled[i] as T];
+  }
+  return shuffled;
+}
