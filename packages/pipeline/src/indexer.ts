@@ -433,7 +433,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
           if (stopped()) return;
           const prepared = await plan(state, stored, item, runOptions);
           if (!prepared) continue;
-          progress(state, 'scan', item.id);
+          progress(state, 'scan', prepared.source.id);
           // A document as large as a batch goes alone, so a batch stays within one store transaction (2,000 chunks
           // by default) and a failure tells exactly which documents were written.
           if (prepared.chunks.length >= batchChunks) await send();
