@@ -5,6 +5,7 @@ import {
   type Embedder,
   type Generator,
   type PipelineConfig,
+  type Principal,
   type QueryTransform,
   type Reranker,
   type Retriever,
@@ -32,6 +33,8 @@ export interface RetrieverComponents {
   reranker?: Reranker | undefined;
   /** For a query transform that generates (multi-query). */
   generator?: Generator | undefined;
+  /** The principal of retrievals that name none (e.g. an evaluation run as one user); see core's `canAccess`. */
+  principal?: Principal | undefined;
 }
 
 /** The retrieval config → a retriever: recall settings as configured, stages and query transform by name. */
@@ -55,6 +58,7 @@ export async function createRetrieverFromConfig(
     stages,
     k: config.rerank.k,
     ...(queryTransform === undefined ? {} : { queryTransform }),
+    ...(components.principal === undefined ? {} : { principal: components.principal }),
   });
 }
 
