@@ -1,4 +1,5 @@
 import { WinnowError } from '@winnow/core';
+import type { StatementSettings } from './statement-batch.js';
 
 /** One row as a driver returns it: column name → value parsed by the driver's type parsers. */
 export type SqlRow = Record<string, unknown>;
@@ -15,6 +16,11 @@ export interface QueryOptions {
    * statement to its end (single-threaded WASM), so there the signal is checked only before it starts.
    */
   signal?: AbortSignal;
+  /**
+   * Transaction-local settings for this statement (e.g. `hnsw.ef_search`): on a server sent with it in one
+   * round trip (`SET LOCAL …; <statement>`); inside a transaction they last until it ends.
+   */
+  settings?: StatementSettings;
 }
 
 /** Runs statements: the driver itself (autocommit) or the handle inside a transaction. */

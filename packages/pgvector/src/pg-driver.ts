@@ -17,6 +17,7 @@ import {
 } from './driver.js';
 import { holdsAdvisoryLock } from './lock-holder.js';
 import { sleep } from './sleep.js';
+import { type StatementSettings, settingsBatch } from './statement-batch.js';
 
 export interface PgDriverOptions {
   /** A connection string (e.g. DATABASE_URL); used when no pool is given. */
@@ -95,7 +96,8 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
 
   function executor(client: pg.PoolClient): SqlExecutor {
     return {
-      query: (text, params, queryOptions) => runQuery(client, text, params, queryOptions?.signal),
+      query: (text, params, queryOptions) =>
+        runQuery(client, text, params, queryOptions?.signal, queryOptions?.settings),
       copyFrom: (target, data) => runCopy(client, target, data),
     };
   }
@@ -105,13 +107,14 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     text: string,
     params: readonly unknown[] | undefined,
     signal?: AbortSignal,
+    settings?: StatementSettings,
   ): Promise<SqlResult<R>> {
     throwIfAborted(signal, 'a statement');
     // Cancelling needs the backend the statement runs on, so a signal pins the query to one client.
     if (signal !== undefined && client === pool) {
       const pinned = await connect();
       try {
-        return await runQuery<R>(pinned, text, params, signal);
+        return await runQuery<R>(pinned, text, params, signal, settings);
       } finally {
         pinned.release();
       }
@@ -122,6 +125,12 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (settings !== undefined && settings.length > 0) {
+        // One message, one round trip: the SET LOCALs and the statement (see settingsBatch).
+        const results = (await client.query(settingsBatch(settings, text, params))) as unknown as pg.QueryResult[];
+        const result = results[results.length - 1] as pg.QueryResult;
+        return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+      }
       const result = await client.query(text, params === undefined ? undefined : [...params]);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     } catch (error) {
@@ -175,7 +184,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   return {
     kind: 'postgres',
     location,
-    query: (text, params, queryOptions) => runQuery(pool, text, params, queryOptions?.signal),
+    query: (text, params, queryOptions) => runQuery(pool, text, params, queryOptions?.signal, queryOptions?.settings),
     async copyFrom(target, data) {
       const client = await connect();
       try {

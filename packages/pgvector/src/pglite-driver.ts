@@ -22,6 +22,7 @@ import {
   readOwner,
 } from './pid-lock.js';
 import { sleep } from './sleep.js';
+import { checkSettings } from './statement-batch.js';
 
 export interface PgliteDriverOptions {
   /** The database folder (created when missing), or `memory://` for a throw-away in-memory database. */
@@ -79,9 +80,20 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     return {
       async query<R extends object>(text: string, params?: readonly unknown[], queryOptions?: QueryOptions) {
         throwIfAborted(queryOptions?.signal, 'a statement');
-        try {
-          const result = await target.query<R>(text, params === undefined ? undefined : [...params]);
+        const run = async (on: PGlite | Transaction) => {
+          const result = await on.query<R>(text, params === undefined ? undefined : [...params]);
           return { rows: result.rows, rowCount: result.rows.length || (result.affectedRows ?? 0) };
+        };
+        const settings = queryOptions?.settings ?? [];
+        try {
+          if (settings.length === 0) return await run(target);
+          checkSettings(settings);
+          // In-process, so round trips cost nothing: set_config(…, true) in a transaction scopes the settings.
+          const scoped = async (tx: PGlite | Transaction) => {
+            for (const [name, value] of settings) await tx.query('select set_config($1, $2, true)', [name, value]);
+            return run(tx);
+          };
+          return 'transaction' in target ? await target.transaction(scoped) : await scoped(target);
         } catch (error) {
           throw toDbError(error, `a statement on ${location}`, subject);
         }

@@ -9,7 +9,7 @@ import {
   WinnowError,
 } from '@winnow/core';
 import { maxMagnitude } from './chunk-row.js';
-import type { SqlDriver, SqlExecutor } from './driver.js';
+import type { SqlDriver } from './driver.js';
 import { accessScope } from './access-sql.js';
 import { compileFilter } from './filter-sql.js';
 import { type HitRow, hitToCandidate } from './hits.js';
@@ -104,9 +104,10 @@ async function searchLexical(
   k: number,
 ): Promise<Candidate[]> {
   parts.limit = params.add(k);
-  const rows = await withSettings(context, context.accessSettings ?? [], (tx) =>
-    tx.query<HitRow>(lexicalSql(parts), params.values, { signal: context.signal }),
-  );
+  const { rows } = await context.driver.query<HitRow>(lexicalSql(parts), params.values, {
+    signal: context.signal,
+    settings: context.accessSettings,
+  });
   return rows.map((row, i) => hitToCandidate(row, { lexical: [row.lexical_score as number, i + 1] }));
 }
 
@@ -121,9 +122,11 @@ async function searchDense(
   const fetch = mmr === undefined ? k : mmrCandidates(mmr, k);
   parts.limit = params.add(fetch);
   parts.withEmbedding = mmr !== undefined;
-  const rows = await withSettings(context, indexSearchSettings(context, request, fetch, parts.filter !== undefined), (tx) =>
-    tx.query<HitRow>(denseSql(parts), params.values, { signal: context.signal }),
-  );
+  // The index settings go with the statement: one round trip on a server (see QueryOptions.settings).
+  const { rows } = await context.driver.query<HitRow>(denseSql(parts), params.values, {
+    signal: context.signal,
+    settings: indexSearchSettings(context, request, fetch, parts.filter !== undefined),
+  });
   const candidates = rows.map((row, i) =>
     hitToCandidate(row, { dense: [similarityFromDistance(context.metric, row.distance as number), i + 1] }),
   );
@@ -146,9 +149,10 @@ async function searchHybrid(
     denseWeight: params.add(nonNegativeNumber(request.denseWeight ?? 1, 'denseWeight')),
     lexicalWeight: params.add(nonNegativeNumber(request.lexicalWeight ?? 1, 'lexicalWeight')),
   });
-  const rows = await withSettings(context, indexSearchSettings(context, request, k, parts.filter !== undefined), (tx) =>
-    tx.query<HitRow>(sql, params.values, { signal: context.signal }),
-  );
+  const { rows } = await context.driver.query<HitRow>(sql, params.values, {
+    signal: context.signal,
+    settings: indexSearchSettings(context, request, k, parts.filter !== undefined),
+  });
   const similarity = (row: HitRow): [number, number] | undefined =>
     row.distance === null || row.distance === undefined
       ? undefined
@@ -242,18 +246,4 @@ function indexSearchSettings(
     if (iterative) settings.push(['ivfflat.iterative_scan', 'relaxed_order']);
   }
   return settings;
-}
-
-async function withSettings<R>(
-  { driver, signal }: SearchContext,
-  settings: Array<[string, string]>,
-  run: (tx: SqlExecutor) => Promise<{ rows: R[] }>,
-): Promise<R[]> {
-  if (settings.length === 0) return (await run(driver)).rows;
-  return driver.transaction(async (tx) => {
-    const params = new SqlParams();
-    const calls = settings.map(([name, value]) => `set_config(${params.add(name)}, ${params.add(value)}, true)`);
-    await tx.query(`select ${calls.join(', ')}`, params.values, { signal });
-    return (await run(tx)).rows;
-  });
 }

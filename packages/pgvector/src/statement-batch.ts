@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import { WinnowError } from '@winnow/core';
+import pg from 'pg';
+
+/** Transaction-local settings (`SET LOCAL name = value`) for one statement, as [name, value] pairs. */
+export type StatementSettings = ReadonlyArray<readonly [string, string]>;
+
+/** node-postgres's own conversion of a bound value to its text form, so an inlined value reads as a bound one. */
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as {
+  prepareValue(value: unknown): unknown;
+};
+
+/** A setting name as `SET` takes it unquoted: `name` or `extension.name` (e.g. `hnsw.ef_search`). */
+const SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+
+export function checkSettings(settings: StatementSettings): void {
+  for (const [name, value] of settings) {
+    if (!SETTING_NAME.test(name) || typeof value !== 'string') {
+      throw new WinnowError('E_CONFIG_INVALID', `invalid statement setting ${JSON.stringify(name)}`, {
+        field: 'settings',
+      });
+    }
+  }
+}
+
+/**
+ * One simple-query message that sets `settings` for the statement and runs it: `SET LOCAL a = '1'; SET LOCAL
+ * b = '2'; <statement>`. PostgreSQL runs the statements of one message as one implicit transaction, so SET LOCAL
+ * holds for the statement and ends with it (an error rolls it all back), at the cost of one round trip instead
+ * of four (BEGIN, set, statement, COMMIT). The simple protocol has no parameters, so each `$n` becomes a quoted
+ * literal of the text node-postgres would have bound: an untyped literal is typed by its context just as an
+ * untyped parameter is.
+ */
+export function settingsBatch(settings: StatementSettings, text: string, values: readonly unknown[] = []): string {
+  checkSettings(settings);
+  const sets = settings.map(([name, value]) => `set local ${name} = ${pg.escapeLiteral(value)};\n`);
+  return `${sets.join('')}${inlineParameters(text, values)}`;
+}
+
+/** A bound value as a SQL literal: NULL, or a quoted (escaped) string of node-postgres's text form. */
+export function literal(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new WinnowError('E_CONFIG_INVALID', `a statement parameter is not a finite number: ${value}`, {
+      field: 'parameters',
+    });
+  }
+  const prepared = prepareValue(value);
+  if (prepared === null || prepared === undefined) return 'NULL';
+  if (typeof prepared !== 'string') {
+    // Buffers (bytea) have no text form here; nothing the store inlines is binary.
+    throw new WinnowError('E_CONFIG_INVALID', 'a binary statement parameter cannot be inlined', {
+      field: 'parameters',
+    });
+  }
+  if (prepared.includes('\0')) {
+    throw new WinnowError('E_CONFIG_INVALID', 'a statement parameter contains a NUL character', {
+      field: 'parameters',
+    });
+  }
+  return pg.escapeLiteral(prepared);
+}
+
+/**
+ * Replaces the placeholders `$1`, `$2`, … of `text` with literals of `values`, skipping string literals
+ * ('…', E'…'), quoted identifiers, dollar-quoted strings and comments, where `$n` is not a placeholder.
+ */
+export function inlineParameters(text: string, values: readonly unknown[]): string {
+  let out = '';
+  let i = 0;
+  const n = text.length;
+  const copyUntil = (end: number): void => {
+    out += text.slice(i, end);
+    i = end;
+  };
+  while (i < n) {
+    const ch = text[i] as string;
+    const next = text[i + 1];
+    if (ch === "'") {
+      // E'…' strings take backslash escapes; in standard strings a backslash is an ordinary character.
+      const escapes = i > 0 && /[eE]/.test(text[i - 1] as string) && !/[\w$]/.test(text[i - 2] ?? ' ');
+      let j = i + 1;
+      while (j < n) {
+        if (escapes && text[j] === '\\') j += 2;
+        else if (text[j] === "'" && text[j + 1] === "'") j += 2;
+        else if (text[j] === "'") break;
+        else j++;
+      }
+      copyUntil(Math.min(n, j + 1));
+    } else if (ch === '"') {
+      const end = text.indexOf('"', i + 1);
+      copyUntil(end === -1 ? n : end + 1);
+    } else if (ch === '-' && next === '-') {
+      const end = text.indexOf('\n', i);
+      copyUntil(end === -1 ? n : end + 1);
+    } else if (ch === '/' && next === '*') {
+      const end = text.indexOf('*/', i + 2);
+      copyUntil(end === -1 ? n : end + 2);
+    } else if (ch === '$' && next !== undefined && /\d/.test(next) && !/[\w$]/.test(text[i - 1] ?? ' ')) {
+      let j = i + 1;
+      while (j < n && /\d/.test(text[j] as string)) j++;
+      const index = Number(text.slice(i + 1, j));
+      if (index < 1 || index > values.length) {
+        throw new WinnowError('E_CONFIG_INVALID', `statement placeholder $${index} has no value`, {
+          field: 'parameters',
+        });
+      }
+      out += literal(values[index - 1]);
+      i = j;
+    } else if (ch === '$') {
+      // A dollar quote: $$…$$ or $tag$…$tag$ (a `$` inside an identifier, like a$b, is not one).
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i));
+      if (tag !== null && !/[\w$]/.test(text[i - 1] ?? ' ')) {
+        const end = text.indexOf(tag[0], i + tag[0].length);
+        copyUntil(end === -1 ? n : end + tag[0].length);
+      } else {
+        copyUntil(i + 1);
+      }
+    } else {
+      copyUntil(i + 1);
+    }
+  }
+  return out;
+}
