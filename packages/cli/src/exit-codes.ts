@@ -4,7 +4,7 @@ import type { ErrorCode } from '@winnow/core';
  * Exit codes of the `winnow` command, stable for cron jobs and CI:
  * 0 success · 1 unexpected failure · 2 bad usage or configuration · 3 finished, but some files failed ·
  * 4 another run holds the lock · 5 database unreachable, pgvector missing or the lock's session lost · 6 model not found or not loadable ·
- * 7 an eval gate (--fail-below) failed · 8 a remote endpoint failed (auth, HTTP, timeout).
+ * 7 an eval gate (--fail-below, --against) failed · 8 a remote endpoint failed (auth, HTTP, timeout).
  */
 export const EXIT = {
   ok: 0,

@@ -178,6 +178,11 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .option('--tune-split <name>', 'tune hybrid weights and rerank fusion on this split first (e.g. train)')
     .option('--tune-queries <n>', 'tune on the first n queries of the tuning split', positiveInteger)
     .option(
+      '--against <results.json>',
+      'regression gate: exit 7 when a configuration drops significantly from this saved run (paired test p < 0.05 and a drop > --margin)',
+    )
+    .option('--margin <x>', 'with --against: the smallest nDCG@10 drop that fails (default 0.01)')
+    .option(
       '--tune-folds <k>',
       'no tuning split? tune on the scored split by k-fold cross-validation: each fold is scored with settings tuned on the others',
       positiveInteger,

@@ -2,11 +2,15 @@ import { basename, extname, resolve } from 'node:path';
 import { applyEnvironment, loadConfigFile, WinnowError } from '@winnow/core';
 import {
   cachedWork,
+  checkRegressions,
+  checkSavedRunMatches,
   describeConfiguration,
   type EvalConfiguration,
   type EvalResults,
   loadReferenceFigures,
+  loadSavedRun,
   matchReferenceFigures,
+  type RegressionCheck,
   runEvaluation,
   SETTINGS_COLUMNS,
   validateEvalNames,
@@ -33,6 +37,10 @@ export interface EvalCommandOptions {
   references?: string;
   json?: boolean;
   generate?: boolean;
+  /** A saved run's results.json: exit 7 when a configuration drops significantly from it. */
+  against?: string;
+  /** With `against`: the smallest drop of nDCG@10 that fails. */
+  margin?: string;
   chunks?: number;
   questions?: number;
   seed?: number;
@@ -53,6 +61,28 @@ export function parseGates(gates: readonly string[]): { measure: string; minimum
     }
     return { measure: match[1] as string, minimum: Number(match[2]) };
   });
+}
+
+/** The smallest drop `--against` fails on: a number ≥ 0, default 0.01 (nDCG@10). */
+function parseMargin(value: string | undefined): number {
+  if (value === undefined) return 0.01;
+  const margin = /^(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(margin >= 0 && margin < 1)) {
+    throw new WinnowError(
+      'E_CONFIG_INVALID',
+      `expected a drop of nDCG@10 in [0, 1) such as 0.01, got ${JSON.stringify(value)}`,
+      {
+        field: '--margin',
+      },
+    );
+  }
+  return margin;
+}
+
+function regressionText(c: RegressionCheck, margin: number): string {
+  const sign = c.difference >= 0 ? '+' : '';
+  const verdict = c.regressed ? ` (a drop > ${margin}, p < 0.05)` : '';
+  return `${c.measure} ${c.saved.toFixed(4)} → ${c.now.toFixed(4)} (${sign}${c.difference.toFixed(4)}, p ${c.pValue.toFixed(4)}, ${c.queries} queries)${verdict}`;
 }
 
 /** Generated datasets: finding the source chunk beside finding its document, per configuration. */
@@ -182,6 +212,21 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
   for (const configuration of configurations) {
     if (options.untuned?.includes(configuration.name)) configuration.tune = false;
   }
+  if (options.margin !== undefined && options.against === undefined) {
+    throw new WinnowError('E_CONFIG_INVALID', '--margin applies to --against <results.json>: add it or drop --margin', {
+      field: '--margin',
+    });
+  }
+  const margin = parseMargin(options.margin);
+  // The saved run is read and matched before anything is indexed.
+  const saved = options.against === undefined ? undefined : await loadSavedRun(resolve(options.against));
+  if (saved) {
+    checkSavedRunMatches(saved, {
+      dataset: basename(resolve(options.dataset)),
+      split: options.split,
+      ...(options.maxQueries === undefined ? {} : { maxQueries: options.maxQueries }),
+    });
+  }
   let unusedReferences: string[] = [];
   if (options.references !== undefined) {
     const { matched, unused } = matchReferenceFigures(await loadReferenceFigures(resolve(options.references)), names);
@@ -230,11 +275,15 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
   });
   for (const b of bars.values()) b.stop();
   const files = await writeEvalOutputs(results, resolve(options.out));
-  const failures = gates.flatMap(({ measure, minimum }) =>
-    results.configurations
-      .filter((c) => (c.metrics[measure] ?? Number.NEGATIVE_INFINITY) < minimum)
-      .map((c) => `${c.name}: ${measure} ${(c.metrics[measure] ?? Number.NaN).toFixed(4)} < ${minimum}`),
-  );
+  const regression = saved ? checkRegressions(results, saved, { margin }) : undefined;
+  const failures = [
+    ...gates.flatMap(({ measure, minimum }) =>
+      results.configurations
+        .filter((c) => (c.metrics[measure] ?? Number.NEGATIVE_INFINITY) < minimum)
+        .map((c) => `${c.name}: ${measure} ${(c.metrics[measure] ?? Number.NaN).toFixed(4)} < ${minimum}`),
+    ),
+    ...(regression?.checks ?? []).filter((c) => c.regressed).map((c) => `${c.name}: ${regressionText(c, margin)}`),
+  ];
   if (out.json) {
     out.result(
       JSON.stringify(
@@ -254,6 +303,17 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
           })),
           files,
           gateFailures: failures,
+          ...(regression && saved
+            ? {
+                against: {
+                  file: saved.file,
+                  margin,
+                  alpha: 0.05,
+                  checks: regression.checks,
+                  ungated: regression.ungated,
+                },
+              }
+            : {}),
           ...(options.references === undefined ? {} : { unusedReferences }),
         },
         null,
@@ -267,6 +327,12 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
     if (chunkLevel.length > 0) out.result(`\n${chunkLevel.join('\n')}`);
     const lines = referenceLines(results);
     if (lines.length > 0) out.result(`\n${lines.join('\n')}`);
+    if (regression && saved) {
+      out.result(`\nagainst ${saved.file} (fails on a drop > ${margin} with paired randomisation p < 0.05):`);
+      for (const c of regression.checks)
+        out.result(`  ${c.regressed ? 'FAIL' : 'ok  '} ${c.name}: ${regressionText(c, margin)}`);
+      for (const name of regression.ungated) out.result(`  new  ${name}: not in the saved run, not gated`);
+    }
     out.result(`\nreport: ${resolve(options.out, 'report.html')}`);
     for (const f of failures) out.result(`gate failed: ${f}`);
   }

@@ -18,6 +18,14 @@ export {
   type ReferenceFigure,
   type ReferenceFigures,
 } from './references.js';
+export {
+  checkRegressions,
+  checkSavedRunMatches,
+  loadSavedRun,
+  type RegressionCheck,
+  type RegressionOptions,
+  type SavedRun,
+} from './regression.js';
 export * from './run.js';
 export {
   chooseLexicalWeight,
@@ -25,4 +33,4 @@ export {
   type RecallLists,
   type RecallTuningResult,
 } from './tune-recall.js';
-export { resultsToJson, writeEvalOutputs } from './write.js';
+export { resultsToJson, safeFileName, writeEvalOutputs } from './write.js';

@@ -4,6 +4,9 @@ import { writeTrecRun } from '../io/trec-run.js';
 import { renderHtmlReport } from './html.js';
 import type { EvalResults } from './run.js';
 
+/** A configuration's name as a file name (run and per-query files). */
+export const safeFileName = (name: string) => name.replace(/[^A-Za-z0-9._+-]+/g, '_');
+
 /** What `results.json` holds: everything but the runs themselves (they go to run files). */
 export function resultsToJson(results: EvalResults): unknown {
   return {
@@ -29,7 +32,7 @@ export async function writeEvalOutputs(results: EvalResults, outDir: string): Pr
   };
   await write(join(outDir, 'results.json'), `${JSON.stringify(resultsToJson(results), null, 2)}\n`);
   for (const config of results.configurations) {
-    const safe = config.name.replace(/[^A-Za-z0-9._+-]+/g, '_');
+    const safe = safeFileName(config.name);
     const runFile = join(outDir, 'runs', `${safe}.trec`);
     await writeTrecRun(runFile, config.run, { tag: safe });
     files.push(runFile);
