@@ -36,6 +36,8 @@ export interface WorkerOptions {
   exitWhenIdleMs?: number;
   /** This worker's name in job outputs. Default `host:pid:random`. */
   name?: string;
+  /** A batch was taken from the queue (its jobs are this worker's until it ends them or their expiry). */
+  onTake?: (jobs: number) => void;
   onBatch?: (event: { jobs: number; completed: number; failed: number; ms: number; error?: string }) => void;
 }
 
@@ -92,6 +94,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         continue;
       }
       idleSince = performance.now();
+      options.onTake?.(jobs.length);
       await indexBatch(jobs);
       idleSince = performance.now();
     }

@@ -162,6 +162,7 @@ export async function runWorkerCommand(options: WorkerCommandOptions, out: Outpu
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
         ...(options.exitWhenIdle === undefined ? {} : { exitWhenIdleMs: options.exitWhenIdle * 1000 }),
+        onTake: (jobs) => out.info(`winnow worker: took ${jobs} jobs`),
         onBatch: (b) =>
           out.info(
             `winnow worker: ${b.completed}/${b.jobs} jobs done in ${Math.round(b.ms)} ms${b.error ? ` (${b.error})` : ''}`,
