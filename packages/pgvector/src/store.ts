@@ -22,6 +22,7 @@ import {
   buildVectorIndex,
   type IndexBuildResult,
   type IndexStatus,
+  PlannerStatistics,
   readIndexStatus,
 } from './vector-index.js';
 import { parseVector } from './vector-text.js';
@@ -70,6 +71,7 @@ export class PgVectorStore implements VectorStore {
   private readonly tables: CollectionTables;
   private indexKnownToExist = false;
   private readonly locks = new AsyncLocalStorage<HeldLock>();
+  private readonly statistics: PlannerStatistics;
 
   constructor(init: PgVectorStoreInit) {
     this.init = init;
@@ -82,6 +84,7 @@ export class PgVectorStore implements VectorStore {
     this.vectorType = init.settings.vectorType;
     this.pgvectorVersion = init.pgvectorVersion;
     this.index = init.index;
+    this.statistics = new PlannerStatistics(init.driver, init.tables);
   }
 
   /**
@@ -110,6 +113,7 @@ export class PgVectorStore implements VectorStore {
       options.signal,
     );
     if (buildAfter && summary.chunks > 0) await this.buildIndex();
+    else await this.statistics.afterWrite(summary.chunks);
     return summary;
   }
 

@@ -93,3 +93,41 @@ export function buildVectorIndex(
     return result;
   });
 }
+
+/** Chunks written before a refresh is considered: below this, planner estimates barely move. */
+const ANALYZE_MIN_ROWS = 1_000;
+/** autovacuum's default analyze_scale_factor: refresh once writes reach 10% of the rows last counted. */
+const ANALYZE_SCALE_FACTOR = 0.1;
+
+/**
+ * Refreshes the chunks table's planner statistics (ANALYZE) after bulk loads, as autovacuum would but at once:
+ * a fresh load is otherwise planned from an empty table's estimates (wrong filter selectivity, index-vs-scan
+ * choices), and PGlite has no autovacuum at all. Counts the chunks written through this store since the last
+ * refresh and analyzes when they reach 10% of the rows the planner knows of (at least 1,000).
+ */
+export class PlannerStatistics {
+  private written = 0;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    private readonly tables: CollectionTables,
+  ) {}
+
+  /** Records `chunks` written; returns true when it refreshed the statistics. */
+  async afterWrite(chunks: number): Promise<boolean> {
+    this.written += chunks;
+    if (this.written < ANALYZE_MIN_ROWS) return false;
+    const { rows } = await this.driver.query<{ n: number }>(
+      'select greatest(reltuples, 0)::float8 as n from pg_class where oid = $1::regclass',
+      [this.tables.chunks],
+    );
+    if (this.written < ANALYZE_SCALE_FACTOR * (rows[0]?.n ?? 0)) return false;
+    await this.refresh();
+    return true;
+  }
+
+  async refresh(): Promise<void> {
+    await this.driver.query(`analyze ${this.tables.chunks}`);
+    this.written = 0;
+  }
+}

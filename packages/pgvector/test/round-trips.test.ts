@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  collectionTables,
   createPgDriver,
   createPgliteDriver,
   openPgVectorStore,
@@ -9,7 +10,7 @@ import {
   type SqlDriver,
 } from '../src/index.js';
 import { inlineParameters, settingsBatch } from '../src/statement-batch.js';
-import { axis, caught, documentWrite, uniqueCollection } from './helpers.js';
+import { axis, caught, DATABASES, documentWrite, openDatabase, uniqueCollection } from './helpers.js';
 
 const url = process.env.DATABASE_URL as string;
 
@@ -156,6 +157,36 @@ describe('statement settings on PGlite', () => {
       expect(inside[0]?.v).toBe('77');
     } finally {
       await driver.close();
+    }
+  });
+});
+
+describe.each(DATABASES)('planner statistics on %s', (name) => {
+  it('are refreshed after a bulk load (no index build to do it)', async () => {
+    const db = await openDatabase(name);
+    const store = await openPgVectorStore({
+      driver: db.driver,
+      collection: uniqueCollection('an'),
+      modelId: 'm',
+      dimensions: 8,
+      index: { type: 'none' },
+    });
+    try {
+      const reltuples = async () =>
+        (
+          await db.driver.query<{ n: number }>('select reltuples::float8 as n from pg_class where oid = $1::regclass', [
+            collectionTables(store.collection).chunks,
+          ])
+        ).rows[0]?.n;
+      const chunks = (d: number) =>
+        Array.from({ length: 10 }, (_, o) => ({ text: `doc ${d} chunk ${o}`, embedding: axis(8, d + o) }));
+      // 100 chunks: too few to refresh; 1,200 more: a bulk load, counted exactly right after it.
+      await store.replaceDocuments(Array.from({ length: 10 }, (_, d) => documentWrite(`a${d}`, chunks(d))));
+      await store.replaceDocuments(Array.from({ length: 120 }, (_, d) => documentWrite(`b${d}`, chunks(d))));
+      expect(await reltuples()).toBe(1_300);
+    } finally {
+      await store.drop();
+      await db.close();
     }
   });
 });
