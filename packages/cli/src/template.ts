@@ -71,4 +71,10 @@ generate:                   # any OpenAI-compatible chat endpoint (OpenAI, vLLM)
   timeoutMs: 60000          # per attempt until the answer starts, and the longest silence mid-stream
   maxRetries: 3
   deadlineMs: 60000         # all attempts together until the answer starts; raise it for slow endpoints
+
+access:                     # per-document access control: every query then names --tenant (and --groups)
+  enabled: false
+  metadataKey: access       # front matter / metadata: access: { tenant: acme, groups: [hr] }
+  rules: []                 # e.g. [{ path: 'acme/hr/**', tenant: acme, groups: [hr] }], first match wins
+  # default: { tenant: acme, groups: [] }   # for documents no rule matches; unset: visible to nobody
 `;
