@@ -383,7 +383,7 @@ describe('row-level security on the server', () => {
         (await client.query(`select count(*)::int as n from ${documents} where access_tenant = 'globex'`)).rows[0].n,
       ).toBe(0);
       // Row security cannot be switched off by the reader: the query fails instead of returning everything.
-      await expect(client.query('set row_security = off; select count(*) from ' + chunks)).rejects.toThrow(
+      await expect(client.query(`set row_security = off; select count(*) from ${chunks}`)).rejects.toThrow(
         /row-level security/,
       );
       await client.query('reset row_security');
