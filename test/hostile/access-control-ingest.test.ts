@@ -7,6 +7,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createRegistry, openPipeline } from '@winnow/assemble';
 import {
   type Chunk,
   type Chunker,
@@ -132,6 +133,47 @@ describe('access lists at ingestion', () => {
     expect(report.changed).toEqual(['acme/hr/pay.md']);
     expect(await seen({ tenant: 'acme', groups: ['hr'] })).toEqual(['acme/wiki.md']);
     expect(await seen({ tenant: 'acme', groups: ['payroll'] })).toEqual(['acme/hr/pay.md', 'acme/wiki.md']);
+  });
+});
+
+describe('access control through openPipeline (config to store)', () => {
+  it('indexes with the configured rules and retrieves only what each principal may see', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'winnow-access-pipeline-'));
+    try {
+      for (const [path, text] of Object.entries(FILES)) {
+        await mkdir(dirname(join(dir, 'docs', path)), { recursive: true });
+        await writeFile(join(dir, 'docs', path), text);
+      }
+      const config = parseConfig({
+        store: { driver: 'pglite', path: join(dir, 'db') },
+        embed: { provider: 'fake' },
+        recall: { mode: 'lexical', k: 20 },
+        rerank: { provider: 'none', k: 20 },
+        access: accessConfig(['hr']),
+      });
+      const pipeline = await openPipeline(config, {
+        registry: createRegistry().embedder('fake', () => embedder),
+      });
+      try {
+        const report = await pipeline.indexer.run(folderSource(join(dir, 'docs')));
+        expect(report.failures.map((f) => f.code)).toEqual(['E_ACCESS_INVALID']);
+        const seen = async (principal: Principal) =>
+          (await pipeline.retriever.retrieve('salary', { principal })).candidates.map((c) => c.chunk.documentId).sort();
+        expect(await seen({ tenant: 'acme', groups: ['hr'] })).toEqual(['acme/hr/pay.md', 'acme/wiki.md']);
+        expect(await seen({ tenant: 'globex', groups: [] })).toEqual(['globex/notes.txt']);
+        let caught: unknown;
+        try {
+          await pipeline.retriever.retrieve('salary');
+        } catch (error) {
+          caught = error;
+        }
+        expect(isWinnowError(caught) && caught.code).toBe('E_PRINCIPAL_REQUIRED');
+      } finally {
+        await pipeline.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
