@@ -1,5 +1,5 @@
-export { type DecodedText, type DetectOptions, decodeDetected, decodeText } from './decode.js';
 export { type AccessAssigner, type AccessConfig, accessAssigner } from './access.js';
+export { type DecodedText, type DetectOptions, decodeDetected, decodeText } from './decode.js';
 export { type Detection, detectMediaType, MEDIA_TYPES, type TypeMismatchPolicy } from './detect.js';
 export {
   type CollectedDocuments,

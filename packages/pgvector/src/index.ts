@@ -1,6 +1,6 @@
+export { GROUPS_SETTING, TENANT_SETTING } from './access-sql.js';
 export type { PreparedCollection, RequestedCollection } from './collection.js';
 export type { HeldLock, LockOptions, ReleaseLock, SqlDriver, SqlExecutor, SqlResult, SqlRow } from './driver.js';
-export { GROUPS_SETTING, TENANT_SETTING } from './access-sql.js';
 export { compileFilter } from './filter-sql.js';
 export type { LockHolder } from './lock-holder.js';
 export { MIGRATIONS, type Migration } from './migrations.js';

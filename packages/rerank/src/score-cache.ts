@@ -29,7 +29,8 @@ export interface CachedReranker extends Reranker {
  * crosses principals (a shared entry would reveal that another principal's retrieval met the same passage).
  */
 export function rerankCacheKey(modelId: string, query: string, passage: string, principal?: Principal): string {
-  const who = principal === undefined ? '' : `\u0000${JSON.stringify([principal.tenant, [...principal.groups].sort()])}`;
+  const who =
+    principal === undefined ? '' : `\u0000${JSON.stringify([principal.tenant, [...principal.groups].sort()])}`;
   return sha256Hex(`${modelId}\u0000${query}\u0000${passage}${who}`);
 }
 
