@@ -36,6 +36,9 @@ function fakeQuestions(request: ChatRequestBody): string {
 
 let work: string;
 let server: OpenAIServer;
+/** The first generation, made once for every test (the second test scores what it wrote). */
+let generated: Awaited<ReturnType<typeof runCli>>;
+const GENERATE = ['eval', '--generate', '--config', 'winnow.config.yaml', '--chunks', '8', '--questions', '2'];
 const cli = (args: string[]) => runCli(args, { cwd: work });
 
 interface Summary {
@@ -58,7 +61,8 @@ beforeAll(async () => {
   );
   const indexed = await cli(['index', 'docs']);
   expect(indexed.code, indexed.stderr).toBe(EXIT.ok);
-}, 120_000);
+  generated = await cli([...GENERATE, '--dataset', 'generated', '--json']);
+}, 180_000);
 
 afterAll(async () => {
   await server?.close();
@@ -67,8 +71,7 @@ afterAll(async () => {
 
 describe('winnow eval --generate', () => {
   it('writes a BEIR dataset of questions from chunks sampled across documents, and prints the tokens', async () => {
-    const args = ['eval', '--generate', '--config', 'winnow.config.yaml', '--chunks', '8', '--questions', '2'];
-    const run = await cli([...args, '--dataset', 'generated', '--json']);
+    const run = generated;
     expect(run.code, run.stderr).toBe(EXIT.ok);
     const summary = parseJsonOutput<Summary>(run);
     const chats = server.requestsTo('/chat/completions');
@@ -113,7 +116,7 @@ describe('winnow eval --generate', () => {
     expect([...perDocument.values()].map((s) => s.size)).toEqual([2, 2, 2, 2]);
 
     // The same seed samples the same chunks; the printed summary names the tokens.
-    const again = await cli([...args, '--dataset', 'generated-again']);
+    const again = await cli([...GENERATE, '--dataset', 'generated-again']);
     expect(again.code, again.stderr).toBe(EXIT.ok);
     expect(again.stdout).toContain(`tokens sent ${summary.tokens.sent}, received ${summary.tokens.received}`);
     expect(readFileSync(join(work, 'generated-again/queries.jsonl'), 'utf8')).toBe(
@@ -142,6 +145,10 @@ describe('winnow eval --generate', () => {
     expect(dense['chunk-hit@10']).toBeLessThanOrEqual(dense['hit@10'] as number);
     expect(dense['chunk-mrr@10']).toBeLessThanOrEqual(dense['mrr@10'] as number);
     expect(run.stdout).toMatch(/source chunk: hit@10 [01]\.\d{4}, MRR@10 [01]\.\d{4}/);
+    const report = readFileSync(join(work, 'gen-out/report.html'), 'utf8');
+    const row = /<table id="chunk-level">.*?<tr data-config="dense">(.*?)<\/tr>/s.exec(report)?.[1] ?? '';
+    expect(row).toContain(`<td data-measure="chunk-hit@10">${dense['chunk-hit@10']?.toFixed(4)}</td>`);
+    expect(row).toContain(`<td data-measure="hit@10">${dense['hit@10']?.toFixed(4)}</td>`);
   }, 180_000);
 
   it('refuses a non-empty output folder and a collection without a generator, naming the setting', async () => {

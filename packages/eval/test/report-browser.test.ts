@@ -350,6 +350,11 @@ describe('HTML report in headless Chromium', () => {
     );
   });
 
+  inBrowser('shows no source-chunk table for judged queries', async (page) => {
+    // Chunk-level figures exist only for datasets of `winnow eval --generate` (see eval-generate.test.ts).
+    expect(await page.locator('table#chunk-level').count()).toBe(0);
+  });
+
   inBrowser('says where cached work came from', async (page) => {
     const second = GOLDEN_CONFIGURATIONS[1]?.name;
     expect(await page.locator('p.note').first().textContent()).toContain(
