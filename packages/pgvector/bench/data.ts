@@ -12,11 +12,11 @@ export function random(seed: number): () => number {
   };
 }
 
-function gaussian(next: () => number): number {
+export function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
 }
 
-function normalize(vector: Float32Array): Float32Array {
+export function normalize(vector: Float32Array): Float32Array {
   let norm = 0;
   for (const value of vector) norm += value * value;
   norm = Math.sqrt(norm) || 1;

@@ -1,7 +1,13 @@
 import { advisoryKey } from './advisory.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import type { CollectionTables } from './naming.js';
-import { type CollectionSettings, type IndexSettings, operatorClass, type VectorIndexType } from './settings.js';
+import {
+  type CollectionSettings,
+  checkInteger,
+  type IndexSettings,
+  operatorClass,
+  type VectorIndexType,
+} from './settings.js';
 
 export interface IndexStatus {
   type: VectorIndexType;
@@ -24,6 +30,11 @@ export interface BuildIndexOptions {
   rebuild?: boolean;
   /** `maintenance_work_mem` for the build, e.g. `'512MB'`; HNSW builds much faster when the graph fits. */
   maintenanceWorkMem?: string;
+  /**
+   * `max_parallel_maintenance_workers` for the build: HNSW builds in parallel on pgvector >= 0.6 when the graph
+   * fits in maintenance_work_mem; the server caps it by max_worker_processes. Default: the server's (usually 2).
+   */
+  parallelWorkers?: number;
 }
 
 export async function readIndexStatus(
@@ -70,6 +81,10 @@ export function buildVectorIndex(
     await tx.query(`select set_config('statement_timeout', '0', true)`);
     if (options.maintenanceWorkMem !== undefined) {
       await tx.query(`select set_config('maintenance_work_mem', $1, true)`, [options.maintenanceWorkMem]);
+    }
+    if (options.parallelWorkers !== undefined) {
+      const workers = checkInteger(options.parallelWorkers, 0, 64, 'parallelWorkers');
+      await tx.query(`select set_config('max_parallel_maintenance_workers', $1, true)`, [String(workers)]);
     }
     const opclass = operatorClass(settings.metric, settings.vectorType);
     let lists: number | undefined;
