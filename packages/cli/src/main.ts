@@ -194,6 +194,8 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
       [],
     )
     .option('--max-queries <n>', 'evaluate only the first n queries (quick checks)', positiveInteger)
+    .option('--tenant <name>', 'evaluate as this tenant (required where access control is on)')
+    .option('--groups <list>', 'with --tenant: the comma-separated groups of the principal')
     .option('--out <folder>', 'where results.json, runs and report.html go', 'eval-results')
     .option('--cache-dir <folder>', 'where indexes are cached between runs', '.winnow/eval-cache')
     .option(

@@ -18,8 +18,9 @@ import {
 } from '@winnow/eval';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
+import { type PrincipalOptions, principalFrom } from '../principal.js';
 
-export interface EvalCommandOptions {
+export interface EvalCommandOptions extends PrincipalOptions {
   dataset: string;
   split: string;
   config: string[];
@@ -161,6 +162,8 @@ function table(results: EvalResults): string {
 
 /** `winnow eval`: scores configurations on a BEIR folder, writes the report, and gates with --fail-below. */
 export async function runEvalCommand(options: EvalCommandOptions, out: Output): Promise<number> {
+  // Checked first, like every other option: a bad principal answers before any model loads.
+  const principal = principalFrom(options);
   if (options.generate) {
     if (options.config.length > 1) {
       throw new WinnowError(
@@ -249,6 +252,7 @@ export async function runEvalCommand(options: EvalCommandOptions, out: Output): 
   };
   const results = await runEvaluation({
     dataset: resolve(options.dataset),
+    ...(principal === undefined ? {} : { principal }),
     split: options.split,
     configurations,
     ...(options.baseline === undefined ? {} : { baseline: options.baseline }),

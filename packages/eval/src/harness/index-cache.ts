@@ -13,6 +13,8 @@ export function indexKey(config: PipelineConfig): string {
     embed: { provider, model, dtype, queryPrefix, documentPrefix, baseURL, dimensions },
     chunk: config.chunk,
     store: { metric, index, halfvec },
+    // Access lists are part of what is stored; left out when off so that existing indexes keep their keys.
+    ...(config.access.enabled ? { access: config.access } : {}),
   };
   return sha256Hex(JSON.stringify(identity)).slice(0, 12);
 }

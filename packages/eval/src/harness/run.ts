@@ -3,6 +3,7 @@ import type { ProviderRegistry } from '@winnow/assemble';
 import {
   type Candidate,
   type PipelineConfig,
+  type Principal,
   type Reranker,
   sha256Hex,
   throwIfAborted,
@@ -119,6 +120,11 @@ export interface HarnessOptions {
   signal?: AbortSignal;
   /** User providers and stages named in the configurations. */
   registry?: ProviderRegistry;
+  /**
+   * Evaluate as this principal: every query retrieves only what it may see (needed when a configuration has
+   * `access.enabled`, whose collections refuse retrievals without one). Judged documents it cannot see count as missed.
+   */
+  principal?: Principal;
 }
 
 export interface TuningResult {
@@ -602,6 +608,7 @@ async function runQueries(
       embedder: run.indexed.embedder,
       store: run.indexed.store,
       reranker: 'reranker' in request ? request.reranker : run.reranker,
+      principal: options.principal,
     },
     { registry: options.registry },
   );
