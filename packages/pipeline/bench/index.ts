@@ -5,10 +5,11 @@
  * chunks/s; and, in the same run as baselines: bare onnxruntime embedding of the same chunk texts (tokenising +
  * `session.run`) and one bulk COPY of the same rows (every document in one `writeDocuments` call, one transaction).
  *
- *   DATABASE_URL=postgres://… nice pnpm bench:index [--docs N] [--threads N]
+ *   DATABASE_URL=postgres://… nice pnpm bench:index [--docs N] [--threads N] [--no-bare] [--embedder-alone]
  *
  * --docs: the first N abstracts (default all 5,183). --threads: onnxruntime intra-op threads (config embed.threads;
- * default one per physical core). Peak RSS is taken right after the run, before the baselines; it includes the
+ * default one per physical core). --no-bare leaves out the bare onnxruntime baseline; --embedder-alone adds the
+ * framework's embedder alone on the same texts. Peak RSS is taken right after the run, before the baselines; it includes the
  * rows the bench keeps for the COPY baseline. The server's own CPU time is not in this process's figure.
  */
 import { createReadStream } from 'node:fs';
@@ -41,6 +42,10 @@ function flag(name: string): number | undefined {
 const EMBED_BATCH = 256;
 const docLimit = flag('--docs') ?? Number.POSITIVE_INFINITY;
 const threads = flag('--threads');
+/** Leave out the bare onnxruntime baseline (e.g. to compare two checkouts' indexing quickly). */
+const withBare = !process.argv.includes('--no-bare');
+/** Also time the framework's embedder alone on the same texts (diagnostic: embedder vs indexer overhead). */
+const withEmbedderAlone = process.argv.includes('--embedder-alone');
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -60,6 +65,12 @@ async function writeCorpus(dir: string): Promise<number> {
     }
   }
   return count;
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** Label/value lines, labels padded to one width so consecutive prints line up. */
+function print(rows: [string, string][]): void {
+  for (const [label, value] of rows) console.log(`${label.padEnd(40)}  ${value}`);
 }
 
 function cpuSince(before: NodeJS.CpuUsage): number {
@@ -106,33 +117,58 @@ async function main() {
   const wallMs = performance.now() - started;
   const cpuMs = cpuSince(cpu);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const loadAfter = load();
   const chunks = report.chunks.written;
   if (report.failures.length > 0) console.log(`failures: ${JSON.stringify(report.failures.slice(0, 5))}`);
+  const d = report.durationsMs;
+  // Printed as soon as measured: the baselines after it take as long again on a full corpus.
+  print([
+    ['documents (added / failed)', `${report.added.length + report.changed.length} / ${report.failures.length}`],
+    ['chunks written', String(chunks)],
+    ['wall, models load to index built', s(wallMs)],
+    ['CPU (this process, all threads)', `${s(cpuMs)} (${(cpuMs / wallMs).toFixed(2)} cores busy)`],
+    ['peak RSS', `${peakRssMb.toFixed(0)} MB`],
+    ['docs/s, chunks/s', `${((documents * 1000) / wallMs).toFixed(1)}, ${((chunks * 1000) / wallMs).toFixed(1)}`],
+    ['stage times: load, chunk, embed, store', [d.load, d.chunk, d.embed, d.store].map(s).join(', ')],
+    ['indexer writes (replaceDocuments calls)', `${s(writeMs)} (${((chunks * 1000) / writeMs).toFixed(0)} rows/s)`],
+    ['ANN index build at the end of the run', s(buildMs)],
+    ['load average after the run', load()],
+  ]);
 
-  // The embedder alone on the same chunk texts, in the indexer's batch size, its cache emptied first.
   const texts = kept.flatMap((w) => w.chunks.map((c) => c.embedText ?? c.text));
   const embedder = pipeline.embedder as typeof pipeline.embedder & {
     profile?: { documentPrefix: string };
     cache?: { clear?: () => void };
   };
-  embedder.cache?.clear?.();
-  const alone = { cpu: process.cpuUsage(), start: performance.now(), wallMs: 0, cpuMs: 0 };
-  for (let i = 0; i < texts.length; i += EMBED_BATCH) {
-    await embedder.embed(texts.slice(i, i + EMBED_BATCH), { inputType: 'document' });
+  if (withEmbedderAlone) {
+    // The embedder alone on the same chunk texts, in the indexer's batch size, its cache emptied first.
+    embedder.cache?.clear?.();
+    const aloneCpu = process.cpuUsage();
+    const aloneStart = performance.now();
+    for (let i = 0; i < texts.length; i += EMBED_BATCH) {
+      await embedder.embed(texts.slice(i, i + EMBED_BATCH), { inputType: 'document' });
+    }
+    const aloneMs = performance.now() - aloneStart;
+    print([['embedder alone, same texts, calls of 256', `${s(aloneMs)} wall, ${s(cpuSince(aloneCpu))} CPU`]]);
   }
-  alone.wallMs = performance.now() - alone.start;
-  alone.cpuMs = cpuSince(alone.cpu);
+  if (withBare) {
+    // Baseline: bare onnxruntime on the same chunk texts.
+    const bare = await bareEmbed(texts, {
+      dir: join(MODELS, 'all-MiniLM-L6-v2'),
+      maxTokens: embedder.maxTokens,
+      documentPrefix: embedder.profile?.documentPrefix ?? '',
+      ...(threads === undefined ? {} : { threads }),
+    });
+    print([
+      ['bare onnxruntime, same chunk texts', `${s(bare.wallMs)} wall, ${s(bare.cpuMs)} CPU, ${bare.tokens} tokens`],
+      [
+        'indexer / bare embedding: wall, CPU',
+        `${(wallMs / bare.wallMs).toFixed(2)}, ${(cpuMs / bare.cpuMs).toFixed(2)}`,
+      ],
+      ['load average after', load()],
+    ]);
+  }
 
-  // Baseline: bare onnxruntime on the same chunk texts.
-  const bare = await bareEmbed(texts, {
-    dir: join(MODELS, 'all-MiniLM-L6-v2'),
-    maxTokens: embedder.maxTokens,
-    documentPrefix: embedder.profile?.documentPrefix ?? '',
-    ...(threads === undefined ? {} : { threads }),
-  });
-
-  // Baseline 2: one bulk COPY of the same rows, one transaction, no ANN index.
+  // Baseline: one bulk COPY of the same rows, one transaction, no ANN index.
   const copyStore = await openPgVectorStore({
     driver: 'postgres',
     url: DATABASE_URL,
@@ -145,30 +181,10 @@ async function main() {
   const copyStart = performance.now();
   await copyStore.writeDocuments(kept);
   const copyMs = performance.now() - copyStart;
-
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const rows: [string, string][] = [
-    ['documents (added / failed)', `${report.added.length + report.changed.length} / ${report.failures.length}`],
-    ['chunks written', String(chunks)],
-    ['wall, models load to index built', s(wallMs)],
-    ['CPU (this process, all threads)', `${s(cpuMs)} (${(cpuMs / wallMs).toFixed(2)} cores busy)`],
-    ['peak RSS', `${peakRssMb.toFixed(0)} MB`],
-    ['docs/s, chunks/s', `${((documents * 1000) / wallMs).toFixed(1)}, ${((chunks * 1000) / wallMs).toFixed(1)}`],
-    [
-      'indexer stage times (load, chunk, embed, store)',
-      `${s(report.durationsMs.load)}, ${s(report.durationsMs.chunk)}, ${s(report.durationsMs.embed)}, ${s(report.durationsMs.store)}`,
-    ],
-    ['bare onnxruntime, same chunk texts', `${s(bare.wallMs)} wall, ${s(bare.cpuMs)} CPU, ${bare.tokens} tokens`],
-    ['embedder alone, same texts, calls of 256', `${s(alone.wallMs)} wall, ${s(alone.cpuMs)} CPU`],
-    ['indexer wall / bare embedding wall', (wallMs / bare.wallMs).toFixed(2)],
-    ['indexer writes (replaceDocuments calls)', `${s(writeMs)} (${((chunks * 1000) / writeMs).toFixed(0)} rows/s)`],
+  print([
     ['one bulk COPY of the same rows', `${s(copyMs)} (${((chunks * 1000) / copyMs).toFixed(0)} rows/s)`],
     ['indexer writes / bulk COPY', (writeMs / copyMs).toFixed(2)],
-    ['ANN index build at the end of the run', s(buildMs)],
-    ['load average before the baselines, after', `${loadAfter}; ${load()}`],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  ]);
 
   await copyStore.drop();
   await copyStore.close();
