@@ -13,19 +13,14 @@ import {
 } from '@winnow/core';
 import type { Blockquote, List, Nodes, Root, RootContent, Table } from 'mdast';
 import { toString as mdastText } from 'mdast-util-to-string';
-import remarkFrontmatter from 'remark-frontmatter';
-import remarkGfm from 'remark-gfm';
-import remarkParse from 'remark-parse';
-import { unified } from 'unified';
 import { parse as parseYaml } from 'yaml';
 import { MEDIA_TYPES } from '../detect.js';
 import { assembleNormalized, normalizeText } from '../normalize.js';
 import { type LineMap, prepareMarkdown, stripAttributeList } from './markdown-dialects.js';
+import { parseMarkdown } from './markdown-parse.js';
 import { MAX_MARKDOWN_DEPTH, markdownDepth } from './nesting.js';
 import { renderList, renderTable } from './render.js';
 import { sourceText } from './text.js';
-
-const parser = unified().use(remarkParse).use(remarkGfm).use(remarkFrontmatter, ['yaml']);
 
 /** MDX (Docusaurus) puts ES module imports/exports in Markdown; they are code for the site, not content. */
 const MDX_STATEMENT = /^(?:import|export)\s[^\n]*(?:from\s+)?['"][^'"]+['"];?\s*$/;
@@ -183,10 +178,11 @@ export class MarkdownLoader implements Loader {
         { file: source.uri, hint: 'the file is malformed or machine-generated; flatten it to index it' },
       );
     }
-    lineMap = prepared.lineOf;
     try {
-      tree = parser.parse(prepared.text);
+      tree = await parseMarkdown(prepared.text, options.signal);
     } catch (error) {
+      // A budget or abort stops the parse: the caller turns that into E_TIMEOUT or E_ABORTED.
+      if (options.signal?.aborted) throw error;
       throw new WinnowError('E_PARSE', `the Markdown cannot be parsed: ${(error as Error).message}`, {
         file: source.uri,
         cause: error,
@@ -194,6 +190,8 @@ export class MarkdownLoader implements Loader {
     }
     const drafts: DraftBlock[] = [];
     const meta: { front?: string } = {};
+    // Set only around the synchronous walk: another document's load may run while this one awaits its parse.
+    lineMap = prepared.lineOf;
     try {
       collect(tree.children, drafts, meta);
     } finally {
