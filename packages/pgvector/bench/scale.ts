@@ -9,6 +9,7 @@
  *
  *   pnpm bench:scale [--chunks 1000000] [--queries 200] [--recall-queries 100] [--m 16] [--ef-construction 64]
  *                    [--halfvec] [--maintenance-work-mem 2GB] [--parallel-workers N] [--out FILE.json]
+ *                    [--modes dense,lexical,hybrid] [--skip-copy] [--sweep 16:128,24:128]  (m:ef_construction)
  *
  * Text is sampled from SciFact (WINNOW_SCIFACT, default ../shared/datasets/scifact): each synthetic document
  * takes the chunk lengths of a real abstract cut into pieces of at most 180 words, and its words from the
@@ -38,6 +39,7 @@ import {
   type PgVectorStore,
   type VectorType,
 } from '../src/index.js';
+import { settingsBatch } from '../src/statement-batch.js';
 import { gaussian, normalize, percentile, random } from './data.js';
 
 const DIMENSIONS = 384;
@@ -64,6 +66,8 @@ export interface ScaleOptions {
   scifact: string;
   /** Recall modes whose latency is measured (all three by default; a parameter sweep may take dense only). */
   modes?: Array<'dense' | 'lexical' | 'hybrid'>;
+  /** Further HNSW parameters to rebuild the index with and measure recall for, after the main ones. */
+  sweep?: Array<{ m: number; efConstruction: number }>;
   /** Skip the COPY write baseline (a parameter sweep). */
   skipCopy?: boolean;
   log: (line: string) => void;
@@ -74,6 +78,12 @@ export interface Latency {
   p95: number;
   min: number;
   max: number;
+}
+
+export interface RecallFigure {
+  efSearch: number;
+  recallAt10: number;
+  latency: Latency;
 }
 
 export interface ScaleResult {
@@ -99,10 +109,19 @@ export interface ScaleResult {
   queries: Partial<
     Record<
       'dense' | 'lexical' | 'hybrid',
-      { winnow: Latency; barePg: Latency; p95Ratio: number; winnowRoundTrips: number }
+      {
+        winnow: Latency;
+        barePg: Latency;
+        /** The store's own message (SET LOCALs and statement, literals inlined) sent through bare pg. */
+        barePgBatch?: Latency;
+        p95Ratio: number;
+        winnowRoundTrips: number;
+      }
     >
   > & { denseLangChainStyle?: Latency };
-  recall: Array<{ efSearch: number; recallAt10: number; latency: Latency }>;
+  recall: RecallFigure[];
+  /** Other HNSW parameters measured on the same rows and queries (--sweep). */
+  sweep?: Array<{ m: number; efConstruction: number; buildMs: number; hnswBytes: number; recall: RecallFigure[] }>;
   exact: Latency;
 }
 
@@ -317,6 +336,32 @@ async function copyFiles(client: pg.Client, store: PgVectorStore, files: { docum
   await copy(`${tables.chunks} (${CHUNK_COLUMNS.join(', ')})`, files.chunks);
 }
 
+/** HNSW recall@10 against the exact top-10 (`truth`, chunk ids per query) at each ef_search. */
+async function measureRecall(
+  store: PgVectorStore,
+  queries: Array<{ vector: Float32Array }>,
+  truth: Array<Set<string>>,
+  efSearches: number[],
+  log: (line: string) => void,
+): Promise<RecallFigure[]> {
+  const figures: RecallFigure[] = [];
+  for (const efSearch of efSearches) {
+    let found = 0;
+    const ms: number[] = [];
+    for (const [i, query] of queries.entries()) {
+      const [hits, took] = await timed(() =>
+        store.search({ mode: 'dense', k: RECALL_K, vector: query.vector, efSearch }),
+      );
+      ms.push(took);
+      found += hits.filter((hit) => truth[i]?.has(hit.chunk.id)).length;
+    }
+    const recallAt10 = found / (RECALL_K * queries.length);
+    figures.push({ efSearch, recallAt10, latency: latency(ms) });
+    log(`  ef_search ${efSearch}: recall@10 ${recallAt10.toFixed(3)}, p50 ${percentile(ms, 50).toFixed(1)} ms`);
+  }
+  return figures;
+}
+
 export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult> {
   const log = options.log;
   const before = await loadAverage();
@@ -415,14 +460,16 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
       log(`${mode} top-${K}: ${queries.length} queries, store.search and the same SQL through bare pg`);
       const winnow: number[] = [];
       const barePg: number[] = [];
+      const bareBatch: number[] = [];
       let sessionSettings = '';
       let roundTrips = 0;
       // The first query of each kind warms caches and is not measured.
       for (const [i, query] of [queries[0], ...queries].entries()) {
         const request = { mode, k: K, vector: query?.vector, text: query?.text };
         recorder.sent = 0;
-        const [, ms] = await timed(() => store.search(request, { signal: new AbortController().signal }));
-        roundTrips = Math.max(roundTrips, recorder.sent);
+        const viaStore = () => timed(() => store.search(request, { signal: new AbortController().signal }));
+        // The query's pages are cached by whichever runs first, so the two alternate in going first.
+        const early = i % 2 === 1 ? undefined : await viaStore();
         const sent = recorder.last as Sent;
         // A hand-written client sets its index settings once per session, then sends the bare statement.
         const settings = (sent.settings ?? [])
@@ -433,6 +480,14 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
           sessionSettings = settings;
         }
         const [, bareMs] = await timed(() => bare.query(sent.text, [...sent.params]));
+        // The very message the store sends (SET LOCALs and the statement), through bare pg: what is left of
+        // the difference is the store's own work in JS.
+        const [, batchMs] =
+          sent.settings === undefined || sent.settings.length === 0
+            ? [undefined, Number.NaN]
+            : await timed(() => bare.query(settingsBatch(sent.settings ?? [], sent.text, sent.params)));
+        const [, ms] = early ?? (await viaStore());
+        roundTrips = Math.max(roundTrips, recorder.sent);
         let langchainMs = 0;
         if (mode === 'dense') {
           [, langchainMs] = await timed(() =>
@@ -445,11 +500,18 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
         if (i === 0) continue;
         winnow.push(ms);
         barePg.push(bareMs);
+        if (!Number.isNaN(batchMs)) bareBatch.push(batchMs);
         if (mode === 'dense') langchain.push(langchainMs);
       }
       const w = latency(winnow);
       const b = latency(barePg);
-      measured[mode] = { winnow: w, barePg: b, p95Ratio: w.p95 / b.p95, winnowRoundTrips: roundTrips };
+      measured[mode] = {
+        winnow: w,
+        barePg: b,
+        ...(bareBatch.length > 0 ? { barePgBatch: latency(bareBatch) } : {}),
+        p95Ratio: w.p95 / b.p95,
+        winnowRoundTrips: roundTrips,
+      };
       log(
         `  winnow p50 ${w.p50.toFixed(1)} ms p95 ${w.p95.toFixed(1)} ms; bare pg p50 ${b.p50.toFixed(1)} p95 ${b.p95.toFixed(1)}`,
       );
@@ -468,20 +530,32 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
       exactMs.push(ms);
       truth.push(new Set(hits.map((hit) => hit.chunk.id)));
     }
-    const recall: ScaleResult['recall'] = [];
-    for (const efSearch of options.efSearch) {
-      let found = 0;
-      const ms: number[] = [];
-      for (const [i, query] of recallQueries.entries()) {
-        const [hits, took] = await timed(() =>
-          store.search({ mode: 'dense', k: RECALL_K, vector: query.vector, efSearch }),
-        );
-        ms.push(took);
-        found += hits.filter((hit) => truth[i]?.has(hit.chunk.id)).length;
-      }
-      const recallAt10 = found / (RECALL_K * recallQueries.length);
-      recall.push({ efSearch, recallAt10, latency: latency(ms) });
-      log(`  ef_search ${efSearch}: recall@10 ${recallAt10.toFixed(3)}, p50 ${percentile(ms, 50).toFixed(1)} ms`);
+    const recall = await measureRecall(store, recallQueries, truth, options.efSearch, log);
+    // Other HNSW parameters: the same rows and queries, the index rebuilt with each.
+    const sweep: NonNullable<ScaleResult['sweep']> = [];
+    for (const { m, efConstruction } of options.sweep ?? []) {
+      log(`rebuilding HNSW with m=${m}, ef_construction=${efConstruction}`);
+      const other = await openPgVectorStore({
+        driver: recorder,
+        collection: store.collection,
+        index: { type: 'hnsw', m, efConstruction },
+        maintenanceWorkMem: options.maintenanceWorkMem,
+      });
+      const rebuilt = await other.buildIndex({
+        rebuild: true,
+        ...(options.parallelWorkers === undefined ? {} : { parallelWorkers: options.parallelWorkers }),
+      });
+      const { rows } = await driver.query<{ bytes: string }>('select pg_relation_size($1::regclass)::text as bytes', [
+        `"${tables.vectorIndex}"`,
+      ]);
+      log(`  ${(rebuilt.ms / 1000).toFixed(1)} s`);
+      sweep.push({
+        m,
+        efConstruction,
+        buildMs: rebuilt.ms,
+        hnswBytes: Number(rows[0]?.bytes),
+        recall: await measureRecall(other, recallQueries, truth, options.efSearch, log),
+      });
     }
     return {
       chunks: options.chunks,
@@ -500,6 +574,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
       queries: measured,
       recall,
       exact: latency(exactMs),
+      ...(sweep.length > 0 ? { sweep } : {}),
     };
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -541,10 +616,11 @@ export function formatScaleResult(r: ScaleResult): string {
   for (const mode of ['dense', 'lexical', 'hybrid'] as const) {
     const q = r.queries[mode];
     if (q === undefined) continue;
+    const batch = q.barePgBatch === undefined ? '' : `; the store's SET LOCAL batch, bare pg: ${ms(q.barePgBatch)}`;
     rows.push([
       `${mode} top-50 p50 / p95`,
       ms(q.winnow),
-      `same SQL, bare pg: ${ms(q.barePg)}; p95 ratio ${q.p95Ratio.toFixed(2)}; ${q.winnowRoundTrips} round trip(s)`,
+      `same SQL, bare pg: ${ms(q.barePg)}; p95 ratio ${q.p95Ratio.toFixed(2)}; ${q.winnowRoundTrips} round trip(s)${batch}`,
     ]);
   }
   if (r.queries.denseLangChainStyle !== undefined) {
@@ -557,6 +633,14 @@ export function formatScaleResult(r: ScaleResult): string {
   rows.push(['exact dense top-10 (index bypassed)', ms(r.exact), 'the recall truth']);
   for (const { efSearch, recallAt10, latency } of r.recall) {
     rows.push([`HNSW recall@10, ef_search ${efSearch}`, recallAt10.toFixed(3), `top-10 p50 / p95 ${ms(latency)}`]);
+  }
+  for (const other of r.sweep ?? []) {
+    const figures = other.recall.map((f) => `ef ${f.efSearch}: ${f.recallAt10.toFixed(3)} (${ms(f.latency)})`);
+    rows.push([
+      `HNSW m=${other.m}, ef_construction=${other.efConstruction}`,
+      `build ${(other.buildMs / 1000).toFixed(1)} s, ${mb(other.hnswBytes)}`,
+      `recall@10 ${figures.join('; ')}`,
+    ]);
   }
   const head = `${r.chunks.toLocaleString('en')} chunks in ${r.documents.toLocaleString('en')} documents; load ${r.load.before} → ${r.load.after}`;
   return [
@@ -583,6 +667,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       modes: { type: 'string', default: 'dense,lexical,hybrid' },
       'skip-copy': { type: 'boolean', default: false },
+      sweep: { type: 'string' },
     },
   });
   const integer = (name: string, value: string | undefined): number => {
@@ -606,6 +691,14 @@ async function main(): Promise<void> {
       return mode;
     }),
     skipCopy: values['skip-copy'] === true,
+    // --sweep 16:128,24:128: m:ef_construction pairs.
+    sweep: (values.sweep ?? '')
+      .split(',')
+      .filter((pair) => pair !== '')
+      .map((pair) => {
+        const [m, efConstruction] = pair.split(':');
+        return { m: integer('sweep', m), efConstruction: integer('sweep', efConstruction) };
+      }),
     log: (line) => console.log(line),
   };
   if (values['parallel-workers'] !== undefined)
