@@ -93,6 +93,11 @@ export interface IndexRunOptions extends CallOptions {
    * The distributed planner enqueues what it is handed.
    */
   planOnly?: (document: SourceDocument, kind: 'added' | 'changed') => void | Promise<void>;
+  /**
+   * The stored documents to compare the source with, when the caller has them: a distributed worker passes its
+   * batch's, so a run over a few documents does not list the whole collection. Default: every stored document.
+   */
+  stored?: readonly DocumentRecord[];
 }
 
 export interface Indexer {
@@ -416,7 +421,9 @@ export function createIndexer(options: IndexerOptions): Indexer {
   ): Promise<RunReport> {
     const { report } = state;
     // What is stored, by content hash: unchanged documents are skipped.
-    const stored = new Map((await options.store.listDocuments({ signal: state.signal })).map((d) => [d.id, d]));
+    const stored = new Map(
+      (runOptions.stored ?? (await options.store.listDocuments({ signal: state.signal }))).map((d) => [d.id, d]),
+    );
     // Loading and chunking run ahead of embedding and writing, a few batches at most (memory stays bounded).
     await pipelined<Prepared[]>(
       QUEUED_BATCHES,
