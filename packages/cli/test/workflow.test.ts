@@ -196,6 +196,23 @@ describe('winnow on embedded PGlite', () => {
     expect(prompt).toContain('pnpm completion');
   });
 
+  // Issue 16 case 8: a hanging endpoint held `ask` for ~275 s (4 attempts × 60 s plus backoff) before exit 8.
+  it('ask against an endpoint that never answers stops at generate.deadlineMs with exit 8, naming the setting', async () => {
+    const config = readFileSync(join(work, 'winnow.config.yaml'), 'utf8');
+    // Each attempt would wait 30 s and be retried 3 times; the 1.5 s total deadline ends it first.
+    const hanging = config.replace(/^( {2}timeoutMs:) \d+/m, '$1 30000').replace(/^( {2}deadlineMs:) \d+/m, '$1 1500');
+    expect(hanging).toMatch(/^ {2}deadlineMs: 1500/m);
+    writeFileSync(join(work, 'hanging.config.yaml'), hanging);
+    server.enqueue(...Array.from({ length: 4 }, () => ({ route: '/chat/completions', delayMs: 60_000 })));
+    const run = await runCli(['ask', COMPLETION_QUESTION, '--config', 'hanging.config.yaml'], {
+      cwd: work,
+      env: { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-test' },
+    });
+    expect(run.code, run.stderr).toBe(8);
+    expect(run.stderr).toMatch(/generate\.deadlineMs/);
+    expect(run.stderr).toMatch(/1500 ms/);
+  });
+
   it('doctor passes on this setup', async () => {
     const run = await cli('doctor', '--json');
     expect(run.code, run.stdout).toBe(0);
