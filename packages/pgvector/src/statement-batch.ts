@@ -65,59 +65,55 @@ export function literal(value: unknown): string {
  * ('…', E'…'), quoted identifiers, dollar-quoted strings and comments, where `$n` is not a placeholder.
  */
 export function inlineParameters(text: string, values: readonly unknown[]): string {
+  // Jumps from one character that may start a quote, comment or placeholder to the next.
+  const special = /['"$]|--|\/\*/g;
   let out = '';
-  let i = 0;
-  const n = text.length;
-  const copyUntil = (end: number): void => {
-    out += text.slice(i, end);
-    i = end;
-  };
-  while (i < n) {
-    const ch = text[i] as string;
-    const next = text[i + 1];
-    if (ch === "'") {
+  let copied = 0;
+  for (let match = special.exec(text); match !== null; match = special.exec(text)) {
+    const i = match.index;
+    const before = text[i - 1] ?? ' ';
+    let end: number;
+    if (match[0] === "'") {
       // E'…' strings take backslash escapes; in standard strings a backslash is an ordinary character.
-      const escapes = i > 0 && /[eE]/.test(text[i - 1] as string) && !/[\w$]/.test(text[i - 2] ?? ' ');
-      let j = i + 1;
-      while (j < n) {
-        if (escapes && text[j] === '\\') j += 2;
-        else if (text[j] === "'" && text[j + 1] === "'") j += 2;
-        else if (text[j] === "'") break;
-        else j++;
+      const escapes = /[eE]/.test(before) && !/[\w$]/.test(text[i - 2] ?? ' ');
+      end = i + 1;
+      while (end < text.length) {
+        if (escapes && text[end] === '\\') end += 2;
+        else if (text[end] === "'" && text[end + 1] === "'") end += 2;
+        else if (text[end] === "'") break;
+        else end++;
       }
-      copyUntil(Math.min(n, j + 1));
-    } else if (ch === '"') {
-      const end = text.indexOf('"', i + 1);
-      copyUntil(end === -1 ? n : end + 1);
-    } else if (ch === '-' && next === '-') {
-      const end = text.indexOf('\n', i);
-      copyUntil(end === -1 ? n : end + 1);
-    } else if (ch === '/' && next === '*') {
-      const end = text.indexOf('*/', i + 2);
-      copyUntil(end === -1 ? n : end + 2);
-    } else if (ch === '$' && next !== undefined && /\d/.test(next) && !/[\w$]/.test(text[i - 1] ?? ' ')) {
-      let j = i + 1;
-      while (j < n && /\d/.test(text[j] as string)) j++;
-      const index = Number(text.slice(i + 1, j));
-      if (index < 1 || index > values.length) {
-        throw new WinnowError('E_CONFIG_INVALID', `statement placeholder $${index} has no value`, {
-          field: 'parameters',
-        });
-      }
-      out += literal(values[index - 1]);
-      i = j;
-    } else if (ch === '$') {
-      // A dollar quote: $$…$$ or $tag$…$tag$ (a `$` inside an identifier, like a$b, is not one).
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i));
-      if (tag !== null && !/[\w$]/.test(text[i - 1] ?? ' ')) {
-        const end = text.indexOf(tag[0], i + tag[0].length);
-        copyUntil(end === -1 ? n : end + tag[0].length);
-      } else {
-        copyUntil(i + 1);
-      }
+      end++;
+    } else if (match[0] === '"') {
+      end = text.indexOf('"', i + 1) + 1 || text.length;
+    } else if (match[0] === '--') {
+      end = text.indexOf('\n', i) + 1 || text.length;
+    } else if (match[0] === '/*') {
+      end = text.indexOf('*/', i + 2) + 2 || text.length;
+      if (end === 1) end = text.length;
+    } else if (/[\w$]/.test(before)) {
+      // A `$` inside an identifier (a$b) starts nothing.
+      end = i + 1;
     } else {
-      copyUntil(i + 1);
+      const placeholder = /^\$(\d+)/.exec(text.slice(i, i + 12));
+      if (placeholder !== null) {
+        const index = Number(placeholder[1]);
+        if (index < 1 || index > values.length) {
+          throw new WinnowError('E_CONFIG_INVALID', `statement placeholder $${index} has no value`, {
+            field: 'parameters',
+          });
+        }
+        out += text.slice(copied, i) + literal(values[index - 1]);
+        copied = i + placeholder[0].length;
+        special.lastIndex = copied;
+        continue;
+      }
+      // A dollar quote: $$…$$ or $tag$…$tag$.
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64));
+      end = tag === null ? i + 1 : text.indexOf(tag[0], i + tag[0].length) + tag[0].length;
+      if (tag !== null && end < tag[0].length) end = text.length;
     }
+    special.lastIndex = Math.min(end, text.length);
   }
-  return out;
+  return out + text.slice(copied);
 }
