@@ -3,7 +3,8 @@
  * through the assembled pipeline the CLI uses (config defaults: all-MiniLM-L6-v2 q8, the default chunker, the
  * server store; the ANN index is built at the end of the run). Printed: wall and CPU time, peak RSS, docs/s and
  * chunks/s; and, in the same run as baselines: bare onnxruntime embedding of the same chunk texts (tokenising +
- * `session.run`) and one bulk COPY of the same rows (every document in one `writeDocuments` call, one transaction).
+ * `session.run`), the indexer's own write calls replayed with nothing else running, and one bulk COPY of the same
+ * rows (every document in one `writeDocuments` call, one transaction).
  *
  *   DATABASE_URL=postgres://… nice pnpm bench:index [--docs N] [--threads N] [--no-bare] [--embedder-alone]
  *
@@ -23,6 +24,7 @@ import { parseConfig, type StoredDocumentWrite, WinnowError } from '@winnow/core
 import { folderSource } from '@winnow/ingest';
 import { openPgVectorStore, type PgVectorStore } from '@winnow/pgvector';
 import { bareEmbed } from '../../embed/bench/bare-onnx.js';
+import { REINDEX_LOCK } from '../src/index.js';
 
 const MODELS = process.env.WINNOW_MODELS ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'models');
 const CORPUS = join(MODELS, '..', 'datasets', 'scifact', 'corpus.jsonl.gz');
@@ -96,14 +98,15 @@ async function main() {
   const started = performance.now();
   const pipeline = await openPipeline(config);
   const store = pipeline.store as PgVectorStore;
-  const kept: StoredDocumentWrite[] = [];
+  // Each successful write call, for the baselines: replayed alone, and as one bulk COPY.
+  const calls: StoredDocumentWrite[][] = [];
   let writeMs = 0;
   const replace = store.replaceDocuments.bind(store);
   store.replaceDocuments = async (writes, options) => {
     const t = performance.now();
     await replace(writes, options);
     writeMs += performance.now() - t;
-    kept.push(...writes);
+    calls.push([...writes]);
   };
   const build = store.buildIndex.bind(store);
   let buildMs = 0;
@@ -134,6 +137,7 @@ async function main() {
     ['load average after the run', load()],
   ]);
 
+  const kept = calls.flat();
   const texts = kept.flatMap((w) => w.chunks.map((c) => c.embedText ?? c.text));
   const embedder = pipeline.embedder as typeof pipeline.embedder & {
     profile?: { documentPrefix: string };
@@ -168,24 +172,43 @@ async function main() {
     ]);
   }
 
-  // Baseline: one bulk COPY of the same rows, one transaction, no ANN index.
-  const copyStore = await openPgVectorStore({
-    driver: 'postgres',
-    url: DATABASE_URL,
-    collection: `${collection}_copy`,
-    modelId: embedder.modelId,
-    dimensions: embedder.dimensions,
-    deferIndex: true,
-    maxChunksPerTransaction: Math.max(1, chunks),
-  });
+  // The indexer's write calls replayed with nothing else running (during the run, loading and chunking share the
+  // main thread with them), under the lock as in the run, then one bulk COPY of the same rows: one transaction.
+  const openCopy = (suffix: string, maxChunksPerTransaction?: number) =>
+    openPgVectorStore({
+      driver: 'postgres',
+      url: DATABASE_URL,
+      collection: `${collection}_${suffix}`,
+      modelId: embedder.modelId,
+      dimensions: embedder.dimensions,
+      deferIndex: true,
+      ...(maxChunksPerTransaction === undefined ? {} : { maxChunksPerTransaction }),
+    });
+  const replayStore = await openCopy('replay');
+  const replayStart = performance.now();
+  await replayStore.withLock(
+    REINDEX_LOCK,
+    async () => {
+      for (const call of calls) await replayStore.replaceDocuments(call);
+    },
+    { wait: false },
+  );
+  const replayMs = performance.now() - replayStart;
+  const copyStore = await openCopy('copy', Math.max(1, chunks));
   const copyStart = performance.now();
   await copyStore.writeDocuments(kept);
   const copyMs = performance.now() - copyStart;
+  const rate = (ms: number) => `${s(ms)} (${((chunks * 1000) / ms).toFixed(0)} rows/s)`;
   print([
-    ['one bulk COPY of the same rows', `${s(copyMs)} (${((chunks * 1000) / copyMs).toFixed(0)} rows/s)`],
-    ['indexer writes / bulk COPY', (writeMs / copyMs).toFixed(2)],
+    [`indexer's ${calls.length} write calls replayed alone`, rate(replayMs)],
+    ['one bulk COPY of the same rows', rate(copyMs)],
+    ['replayed writes / bulk COPY', (replayMs / copyMs).toFixed(2)],
+    ['writes during the run / bulk COPY', (writeMs / copyMs).toFixed(2)],
+    ['load average at the end', load()],
   ]);
 
+  await replayStore.drop();
+  await replayStore.close();
   await copyStore.drop();
   await copyStore.close();
   await store.drop();
