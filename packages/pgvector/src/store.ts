@@ -12,8 +12,8 @@ import {
 } from '@winnow/core';
 import { grantReader } from './access-sql.js';
 import type { HeldLock, SqlDriver, SqlExecutor } from './driver.js';
-import { advisoryLockHolder, holdsAdvisoryLock, type LockHolder, lockLostError } from './lock-holder.js';
 import { rowToDocument } from './hits.js';
+import { advisoryLockHolder, holdsAdvisoryLock, type LockHolder, lockLostError } from './lock-holder.js';
 import type { CollectionTables } from './naming.js';
 import { type PgSearchRequest, type SearchContext, search } from './search.js';
 import type { CollectionSettings, IndexSettings, VectorType } from './settings.js';
@@ -139,8 +139,8 @@ export class PgVectorStore implements VectorStore {
     });
   }
 
-  /** Every document, ordered by id. */
-  async listDocuments(options: CallOptions = {}): Promise<DocumentRecord[]> {
+  /** Every document, ordered by id; with `ids`, only those of them that are stored (e.g. one worker batch's). */
+  async listDocuments(options: CallOptions & { ids?: readonly string[] } = {}): Promise<DocumentRecord[]> {
     throwIfAborted(options.signal, 'listing documents');
     const { rows } = await this.driver.query<{
       id: string;
@@ -148,7 +148,11 @@ export class PgVectorStore implements VectorStore {
       content_hash: string;
       title: string | null;
       document_metadata: Metadata;
-    }>(`select id, uri, content_hash, title, metadata as document_metadata from ${this.tables.documents} order by id`);
+    }>(
+      `select id, uri, content_hash, title, metadata as document_metadata from ${this.tables.documents}
+        ${options.ids === undefined ? '' : 'where id = any($1::text[])'} order by id`,
+      options.ids === undefined ? [] : [options.ids],
+    );
     return rows.map(rowToDocument);
   }
 
