@@ -81,6 +81,11 @@ export interface OpenAIServerOptions {
   models?: string[];
   /** The API prefix of `baseURL`. Default `/v1`. */
   prefix?: string;
+  /**
+   * Every request waits this long before it is answered, unless its step sets `delayMs`: a fixed service time, as
+   * a GPU embedding server has (requests are served concurrently, so the bench of many clients is I/O bound).
+   */
+  serviceTimeMs?: number;
 }
 
 export interface OpenAIServer {
@@ -136,7 +141,8 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
           return;
         }
         const step = takeStep(route);
-        if (step?.delayMs !== undefined && !(await wait(step.delayMs, res))) return;
+        const delayMs = step?.delayMs ?? options.serviceTimeMs;
+        if (delayMs !== undefined && !(await wait(delayMs, res))) return;
         if (step?.status !== undefined && step.status >= 400) {
           sendError(res, step.status, step.error ?? {}, step.headers);
           return;

@@ -306,7 +306,7 @@ function aggregate(
       completed++;
       const output = state.output as CompletedOutput | null;
       (data.kind === 'added' ? added : changed).push(data.id);
-      if (output?.outcome === 'unchanged') writtenByLostAttempts.push(data.id);
+      if (output?.outcomes?.[data.id] === 'unchanged') writtenByLostAttempts.push(data.id);
       if (output?.batch) batches.set(output.batch.id, output.batch);
       if (output?.worker) workers.add(output.worker);
       continue;

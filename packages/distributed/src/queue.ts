@@ -17,11 +17,14 @@ export interface DocumentJob {
 
 /** What a worker records on a job it completes. */
 export interface CompletedOutput {
-  /** `unchanged`: an earlier attempt (killed before it completed the job) had written this version already. */
-  outcome: 'added' | 'changed' | 'unchanged';
   worker: string;
   /** The indexer's report for the batch this job was part of (the same object on every job of the batch). */
   batch: BatchReport;
+  /**
+   * Each document of the batch by id: `unchanged` when an earlier attempt (killed before it completed its job) had
+   * written this version already.
+   */
+  outcomes: Record<string, 'added' | 'changed' | 'unchanged'>;
 }
 
 /** What a worker records on a job it fails (the last attempt's record stays on a dead-lettered job). */

@@ -38,7 +38,15 @@ export interface WorkerOptions {
   name?: string;
   /** A batch was taken from the queue (its jobs are this worker's until it ends them or their expiry). */
   onTake?: (jobs: number) => void;
-  onBatch?: (event: { jobs: number; completed: number; failed: number; ms: number; error?: string }) => void;
+  onBatch?: (event: {
+    jobs: number;
+    completed: number;
+    failed: number;
+    ms: number;
+    error?: string;
+    /** The indexer's time per stage for the batch. */
+    durationsMs?: BatchReport['durationsMs'];
+  }) => void;
 }
 
 export interface WorkerSummary {
@@ -110,7 +118,13 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         REINDEX_LOCK,
         async (tx) => plannerHolder(tx, schema, store.collection),
         // No signal: a stop lets the batch finish (graceful), a kill leaves its jobs to expire and be retried.
-        () => options.indexer.run(sourceOf(jobs, options.ingest ?? {}), { deleteMissing: false, takeLock: false }),
+        async () =>
+          options.indexer.run(sourceOf(jobs, options.ingest ?? {}), {
+            deleteMissing: false,
+            takeLock: false,
+            // Only this batch's stored versions: never a listing of the whole collection per batch.
+            stored: await store.listDocuments({ ids: jobs.map((j) => j.data.id) }),
+          }),
       );
     } catch (error) {
       // The whole batch failed (lost lock, database down): each job is retried (or dead-lettered) by pg-boss.
@@ -146,6 +160,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     const added = new Set(report.added);
     const changed = new Set(report.changed);
     const done: string[] = [];
+    const outcomes: CompletedOutput['outcomes'] = {};
     for (const job of jobs) {
       const failure = failures.get(job.data.id);
       if (failure) {
@@ -154,11 +169,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         summary.failed++;
         continue;
       }
-      const outcome = added.has(job.data.id) ? 'added' : changed.has(job.data.id) ? 'changed' : 'unchanged';
-      const output: CompletedOutput = { outcome, worker: name, batch };
-      await boss.complete(queue, job.id, output);
+      const id = job.data.id;
+      outcomes[id] = added.has(id) ? 'added' : changed.has(id) ? 'changed' : 'unchanged';
       done.push(job.id);
     }
+    // One statement completes the batch: every job records the same output (the batch and each document's outcome).
+    // (pg-boss 10 takes an id or an array of ids with data; its types list the array only without data.)
+    const output: CompletedOutput = { worker: name, batch, outcomes };
+    if (done.length > 0) await boss.complete(queue, done as unknown as string, output);
     summary.batches++;
     summary.completed += done.length;
     options.onBatch?.({
@@ -166,6 +184,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       completed: done.length,
       failed: jobs.length - done.length,
       ms: performance.now() - started,
+      durationsMs: batch.durationsMs,
     });
   }
 

@@ -163,10 +163,15 @@ export async function runWorkerCommand(options: WorkerCommandOptions, out: Outpu
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
         ...(options.exitWhenIdle === undefined ? {} : { exitWhenIdleMs: options.exitWhenIdle * 1000 }),
         onTake: (jobs) => out.info(`winnow worker: took ${jobs} jobs`),
-        onBatch: (b) =>
+        onBatch: (b) => {
+          const d = b.durationsMs;
+          const stages = d
+            ? ` (load ${Math.round(d.load)}, chunk ${Math.round(d.chunk)}, embed ${Math.round(d.embed)}, store ${Math.round(d.store)} ms)`
+            : '';
           out.info(
-            `winnow worker: ${b.completed}/${b.jobs} jobs done in ${Math.round(b.ms)} ms${b.error ? ` (${b.error})` : ''}`,
-          ),
+            `winnow worker: ${b.completed}/${b.jobs} jobs done in ${Math.round(b.ms)} ms${stages}${b.error ? `: ${b.error}` : ''}`,
+          );
+        },
       });
       if (out.json) out.result(JSON.stringify({ command: 'worker', ...summary }));
       else out.result(`worker ${summary.name}: ${summary.completed} jobs completed, ${summary.failed} failed`);
