@@ -36,6 +36,8 @@ export interface WorkerOptions {
   exitWhenIdleMs?: number;
   /** This worker's name in job outputs. Default `host:pid:random`. */
   name?: string;
+  /** Loaded and about to look for jobs. */
+  onReady?: () => void;
   /** A batch was taken from the queue (its jobs are this worker's until it ends them or their expiry). */
   onTake?: (jobs: number) => void;
   onBatch?: (event: {
@@ -188,6 +190,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     });
   }
 
+  // An empty run loads what the indexer builds on first use (the chunker's tokenizer), so the first batch is not slow.
+  await options.indexer.run([], { takeLock: false, stored: [] });
+  options.onReady?.();
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, loop));
   return summary;
 }

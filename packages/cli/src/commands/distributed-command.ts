@@ -151,7 +151,6 @@ export async function runWorkerCommand(options: WorkerCommandOptions, out: Outpu
     const store = serverStore(pipeline, config);
     const boss = await openQueue(queueSettings(config, options));
     try {
-      out.info(`winnow worker: waiting for jobs on collection ${store.collection}`);
       const summary = await runWorker({
         boss,
         store,
@@ -162,6 +161,7 @@ export async function runWorkerCommand(options: WorkerCommandOptions, out: Outpu
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
         ...(options.exitWhenIdle === undefined ? {} : { exitWhenIdleMs: options.exitWhenIdle * 1000 }),
+        onReady: () => out.info(`winnow worker: waiting for jobs on collection ${store.collection}`),
         onTake: (jobs) => out.info(`winnow worker: took ${jobs} jobs`),
         onBatch: (b) => {
           const d = b.durationsMs;
