@@ -13,7 +13,7 @@ store:
   index:
     type: hnsw              # hnsw | ivfflat | none
     m: 16
-    efConstruction: 64
+    efConstruction: 128
   statementTimeoutMs: 30000 # server only: a statement running longer fails (E_TIMEOUT); 0 = no limit
 
 ingest:

@@ -75,7 +75,7 @@ export const storeConfigSchema = z
       .strictObject({
         type: z.enum(['hnsw', 'ivfflat', 'none']).default('hnsw'),
         m: positiveInt.default(16),
-        efConstruction: positiveInt.default(64),
+        efConstruction: positiveInt.default(128),
         lists: positiveInt.optional(),
       })
       .prefault({}),

@@ -7,7 +7,7 @@
  *   queries  store.search (one round trip)                   vs the same SQL through a bare pg client
  *   recall   HNSW at several ef_search                       vs exact search (the index bypassed)
  *
- *   pnpm bench:scale [--chunks 1000000] [--queries 200] [--recall-queries 100] [--m 16] [--ef-construction 64]
+ *   pnpm bench:scale [--chunks 1000000] [--queries 200] [--recall-queries 100] [--m 16] [--ef-construction 128]
  *                    [--halfvec] [--maintenance-work-mem 2GB] [--parallel-workers N] [--out FILE.json]
  *                    [--modes dense,lexical,hybrid] [--skip-copy] [--sweep 16:128,24:128]  (m:ef_construction)
  *
@@ -660,7 +660,7 @@ async function main(): Promise<void> {
       'recall-queries': { type: 'string', default: '100' },
       'ef-search': { type: 'string', default: '40,100,200' },
       m: { type: 'string', default: '16' },
-      'ef-construction': { type: 'string', default: '64' },
+      'ef-construction': { type: 'string', default: '128' },
       halfvec: { type: 'boolean', default: false },
       'maintenance-work-mem': { type: 'string', default: '2GB' },
       'parallel-workers': { type: 'string' },

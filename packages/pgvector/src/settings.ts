@@ -11,7 +11,11 @@ export interface VectorIndexOptions {
   type?: VectorIndexType;
   /** HNSW: links per node (2–100). Default 16. */
   m?: number;
-  /** HNSW: candidate list size while building (4–1000, at least 2·m). Default 64. */
+  /**
+   * HNSW: candidate list size while building (4–1000, at least 2·m). Default 128: measured with bench:scale on
+   * clustered 384-d vectors (100k), 64 gave recall@10 0.968 (vector) and 0.882 (halfvec) at ef_search 40, 128
+   * gave 1.000 and 0.998, for a build about 1.7× longer.
+   */
   efConstruction?: number;
   /** IVFFlat: number of lists; default rows/1000 (at least 1; √rows above a million rows) at build time. */
   lists?: number;
@@ -59,7 +63,7 @@ export function resolveIndexSettings(options: VectorIndexOptions | undefined): I
     );
   }
   const m = checkInteger(options?.m ?? 16, 2, 100, 'store.index.m');
-  const efConstruction = checkInteger(options?.efConstruction ?? 64, 4, 1000, 'store.index.efConstruction');
+  const efConstruction = checkInteger(options?.efConstruction ?? 128, 4, 1000, 'store.index.efConstruction');
   if (efConstruction < 2 * m) {
     throw new WinnowError('E_CONFIG_INVALID', `efConstruction (${efConstruction}) must be at least 2·m (${2 * m})`, {
       setting: 'store.index.efConstruction',

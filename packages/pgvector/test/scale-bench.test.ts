@@ -15,7 +15,7 @@ describe('bench:scale quick mode', () => {
       recallQueries: 3,
       efSearch: [40, 100],
       m: 16,
-      efConstruction: 64,
+      efConstruction: 128,
       halfvec: false,
       maintenanceWorkMem: '256MB',
       scifact: defaultScifact(),
