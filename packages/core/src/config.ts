@@ -227,6 +227,8 @@ export const recallConfigSchema = z
      * DEFAULT_MAX_QUERY_TOKENS); at most MAX_QUERY_TOKENS.
      */
     maxQueryTokens: positiveInt.max(MAX_QUERY_TOKENS).default(DEFAULT_MAX_QUERY_TOKENS),
+    /** Lexical query text: a bag of words (plain) or web-search syntax (websearch); see LexicalSyntax. */
+    lexicalSyntax: z.enum(['plain', 'websearch']).default('plain'),
     filter: z
       .unknown()
       .optional()
@@ -397,9 +399,9 @@ export const pipelineConfigSchema = z
     retrieval: retrievalConfigSchema,
     prompt: promptConfigSchema,
     generate: generateConfigSchema,
+    access: accessConfigSchema,
   })
   .superRefine((config, ctx) => {
-    access: accessConfigSchema,
     // Caught here rather than at the first query: a rerank stage needs a reranker.
     for (const [i, stage] of (config.retrieval.stages ?? []).entries()) {
       if (stage.use === 'rerank' && config.rerank.provider === 'none') {

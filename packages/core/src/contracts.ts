@@ -68,6 +68,11 @@ export interface Reranker {
 
 export type DistanceMetric = 'cosine' | 'inner_product' | 'l2';
 export type RecallMode = 'dense' | 'lexical' | 'hybrid';
+/**
+ * 'plain': the query is a bag of its words and a chunk holding any of them matches (quotes, `or` and a leading `-`
+ * are ordinary text). 'websearch': web-search syntax (`"phrase"`, `-word`, `or`), and every other word is required.
+ */
+export type LexicalSyntax = 'plain' | 'websearch';
 
 /** Maximal marginal relevance over a dense top list: trades relevance for diversity. */
 export interface MmrOptions {
@@ -97,6 +102,8 @@ export interface RecallSettings {
   mmr?: MmrOptions | undefined;
   /** Query tokens kept (see `boundQueryText`); the rest are dropped. Default DEFAULT_MAX_QUERY_TOKENS. */
   maxQueryTokens?: number | undefined;
+  /** How lexical recall reads the query text (see LexicalSyntax). Default 'plain'. */
+  lexicalSyntax?: LexicalSyntax | undefined;
 }
 
 export interface SearchRequest extends RecallSettings {
@@ -104,6 +111,11 @@ export interface SearchRequest extends RecallSettings {
   vector?: Float32Array | undefined;
   /** Required for 'lexical' and 'hybrid'. */
   text?: string | undefined;
+  /**
+   * Who is asking: the store returns only chunks of documents this principal may see (`canAccess`). Required by a
+   * collection with access control on (E_PRINCIPAL_REQUIRED).
+   */
+  principal?: Principal | undefined;
 }
 
 export interface StoredDocumentWrite {
@@ -111,11 +123,6 @@ export interface StoredDocumentWrite {
   chunks: EmbeddedChunk[];
 }
 
-  /**
-   * Who is asking: the store returns only chunks of documents this principal may see (`canAccess`). Required by a
-   * collection with access control on (E_PRINCIPAL_REQUIRED).
-   */
-  principal?: Principal | undefined;
 export interface StoreCounts {
   documents: number;
   chunks: number;

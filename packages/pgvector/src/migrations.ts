@@ -1,4 +1,5 @@
 import { migrateAccessControl } from './access-sql.js';
+import { createBm25Statistics } from './bm25-schema.js';
 import type { SqlExecutor } from './driver.js';
 import type { CollectionTables } from './naming.js';
 import type { CollectionSettings } from './settings.js';
@@ -77,6 +78,11 @@ export const MIGRATIONS: readonly Migration[] = [
       // in the row and moves text out first. Affects rows written from now on.
       await tx.query(`alter table ${t.chunks} alter column embedding set storage main`);
     },
+  },
+  {
+    version: 4,
+    name: 'maintained BM25 statistics (postings, document frequencies, collection size) kept by triggers',
+    apply: (tx, t) => createBm25Statistics(tx, t),
   },
   {
     version: 5,

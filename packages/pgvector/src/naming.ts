@@ -14,6 +14,25 @@ export interface CollectionTables {
   vectorIndex: string;
   textIndex: string;
   hashIndex: string;
+  /** Lexical statistics kept by triggers on the chunks table (see bm25-schema.ts). */
+  bm25: Bm25Tables;
+}
+
+/** Maintained BM25 statistics: tables and trigger functions. */
+export interface Bm25Tables {
+  /** One row: chunk count and total length. */
+  stats: string;
+  /** chunk id → chunk number (the postings' compact key) and length. */
+  chunks: string;
+  /** lexeme → document frequency. */
+  terms: string;
+  /** (lexeme, chunk number) → term frequency and chunk length. */
+  postings: string;
+  /** Trigger functions, by the chunk-table event they follow. */
+  onInsert: string;
+  onDelete: string;
+  onUpdate: string;
+  onTruncate: string;
 }
 
 export function collectionTables(collection: string): CollectionTables {
@@ -33,6 +52,17 @@ export function collectionTables(collection: string): CollectionTables {
     vectorIndex: `${collection}_chunks_embedding_idx`,
     textIndex: `${collection}_chunks_tsv_idx`,
     hashIndex: `${collection}_chunks_hash_idx`,
+    // Suffixes stay within 23 characters so a 40-character collection name fits PostgreSQL's 63.
+    bm25: {
+      stats: quoteIdent(`${collection}_bm25_stats`),
+      chunks: quoteIdent(`${collection}_bm25_chunks`),
+      terms: quoteIdent(`${collection}_bm25_terms`),
+      postings: quoteIdent(`${collection}_bm25_postings`),
+      onInsert: quoteIdent(`${collection}_bm25_on_insert`),
+      onDelete: quoteIdent(`${collection}_bm25_on_delete`),
+      onUpdate: quoteIdent(`${collection}_bm25_on_update`),
+      onTruncate: quoteIdent(`${collection}_bm25_on_truncate`),
+    },
   };
 }
 

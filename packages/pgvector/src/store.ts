@@ -11,6 +11,7 @@ import {
   type VectorStore,
 } from '@winnow/core';
 import { grantReader } from './access-sql.js';
+import { bm25DropSql } from './bm25-schema.js';
 import type { HeldLock, SqlDriver, SqlExecutor } from './driver.js';
 import { rowToDocument } from './hits.js';
 import { advisoryLockHolder, holdsAdvisoryLock, type LockHolder, lockLostError } from './lock-holder.js';
@@ -306,10 +307,11 @@ export class PgVectorStore implements VectorStore {
     return held === undefined ? undefined : (tx) => held.verify(tx);
   }
 
-  /** Drops the collection's tables (documents, chunks, settings, migrations). The store is unusable after. */
+  /** Drops the collection's tables (documents, chunks, settings, migrations, BM25 statistics). The store is unusable after. */
   async drop(): Promise<void> {
     const t = this.tables;
     await this.driver.query(`drop table if exists ${t.chunks}, ${t.documents}, ${t.info}, ${t.migrations} cascade`);
+    for (const statement of bm25DropSql(t)) await this.driver.query(statement);
     this.indexKnownToExist = false;
   }
 

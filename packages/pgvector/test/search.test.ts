@@ -154,16 +154,16 @@ describe.each(DATABASES)('search on %s', (name) => {
       ]);
     });
 
-    it('ranks by ts_rank_cd with stemming and web-search syntax', async () => {
+    it('ranks by BM25 with stemming, and takes web-search syntax when asked for', async () => {
       // A plain question matches any of its terms: chunks with both terms first, then chunk 0 ('vectors' only).
       const hits = await store.search({ mode: 'lexical', k: 5, text: 'vector database' });
       expect(hits.map((hit) => hit.chunk.ordinal)).toEqual([4, 1, 0]);
       expect(hits[0]?.ranks.lexical).toBe(1);
       expect(hits[0]?.scores.lexical as number).toBeGreaterThan(hits[1]?.scores.lexical as number);
       expect(hits[0]?.scores.dense).toBeUndefined();
-      const excluded = await store.search({ mode: 'lexical', k: 5, text: 'vector -cat' });
+      const excluded = await store.search({ mode: 'lexical', k: 5, text: 'vector -cat', lexicalSyntax: 'websearch' });
       expect(excluded.map((hit) => hit.chunk.ordinal).sort()).toEqual([0, 1]);
-      const phrase = await store.search({ mode: 'lexical', k: 5, text: '"rank fusion"' });
+      const phrase = await store.search({ mode: 'lexical', k: 5, text: '"rank fusion"', lexicalSyntax: 'websearch' });
       expect(phrase.map((hit) => hit.chunk.ordinal)).toEqual([2]);
       expect(await store.search({ mode: 'lexical', k: 5, text: 'the of a' })).toEqual([]);
       expect((await caught(() => store.search({ mode: 'lexical', k: 5, text: '   ' }))).code).toBe('E_EMPTY_QUERY');
