@@ -276,7 +276,7 @@ describe.each(DATABASES)('store on %s', (name) => {
     await auto.replaceDocuments([documentWrite('a', [{ text: 'x', embedding: axis(8, 0) }])]);
     const status = await auto.indexStatus();
     expect(status.exists).toBe(true);
-    expect(status.definition).toMatch(/hnsw \(embedding vector_cosine_ops\) WITH \(m='16', ef_construction='64'\)/);
+    expect(status.definition).toMatch(/hnsw \(embedding vector_cosine_ops\) WITH \(m='16', ef_construction='128'\)/);
 
     const deferred = await stores.open({
       deferIndex: true,
