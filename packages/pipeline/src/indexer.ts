@@ -21,6 +21,7 @@ import {
   withinBudget,
 } from '@winnow/core';
 import { pipelined } from './pipelined.js';
+import { writeGroup } from './write-group.js';
 
 export type { SourceItem } from '@winnow/core';
 
@@ -269,52 +270,26 @@ export function createIndexer(options: IndexerOptions): Indexer {
   }
 
   /**
-   * Writes a batch's documents, many per `replaceDocuments` call (one transaction, one COPY each). The first call of
-   * a run writes one document and each next call twice as many, up to the whole batch: a small incremental run
-   * commits nearly document by document (a run killed midway keeps what it wrote), a large one soon writes whole
-   * batches.
+   * Writes a batch's documents, many per `replaceDocuments` call (`writeGroup`: a failed call is retried document
+   * by document, reporting E_DB_QUERY or the store's code). The first call of a run writes one document and each
+   * next call twice as many, up to the whole batch: a small incremental run commits nearly document by document (a
+   * run killed midway keeps what it wrote), a large one soon writes whole batches.
    */
   async function write(state: RunState, ready: Prepared[], vectors: Map<string, Float32Array>) {
     for (let start = 0; start < ready.length; ) {
       const group = ready.slice(start, start + state.writeGroup);
       start += group.length;
       state.writeGroup = Math.min(state.writeGroup * 2, MAX_WRITE_GROUP);
-      await writeGroup(state, group, vectors);
-    }
-  }
-
-  /**
-   * Writes documents in one `replaceDocuments` call. When it fails, each is written again on its own, so only the
-   * documents that fail alone are reported (E_DB_QUERY) and keep their previous version; the others are written. A
-   * lost lock or an abort ends the run.
-   */
-  async function writeGroup(state: RunState, group: Prepared[], vectors: Map<string, Float32Array>) {
-    const writes = group.map((p) => ({ p, write: { document: toRecord(p), chunks: embedded(p, vectors) } }));
-    const done = (p: Prepared, chunks: number) => {
-      state.report[p.kind].push(p.source.id);
-      state.report.chunks.written += chunks;
-    };
-    const signal = state.signal;
-    if (writes.length > 1) {
-      try {
-        await options.store.replaceDocuments(
-          writes.map((w) => w.write),
-          { signal },
-        );
-        for (const { p, write } of writes) done(p, write.chunks.length);
-        return;
-      } catch (error) {
-        if (isAbortError(error) || isWinnowError(error, 'E_LOCK_LOST')) throw error;
-        // One bad document must not sink the group: write document by document to find the culprits.
-      }
-    }
-    for (const { p, write } of writes) {
-      try {
-        await options.store.replaceDocuments([write], { signal });
-        done(p, write.chunks.length);
-      } catch (error) {
-        fail(state, p.source, error, 'E_DB_QUERY');
-      }
+      await writeGroup(
+        options.store,
+        group.map((p) => ({ p, write: { document: toRecord(p), chunks: embedded(p, vectors) } })),
+        state.signal,
+        ({ p, write }) => {
+          state.report[p.kind].push(p.source.id);
+          state.report.chunks.written += write.chunks.length;
+        },
+        ({ p }, error) => fail(state, p.source, error, 'E_DB_QUERY'),
+      );
     }
   }
 
