@@ -1,7 +1,8 @@
 /**
  * Distributed indexing (issue #17) with real parts: the `winnow` CLI as separate processes (a planner and workers),
  * pg-boss on the PostgreSQL server, the local MiniLM embedder. SciFact abstracts as Markdown files; the reference is a
- * single-process index of the same tree. Small corpora and short job expiry keep it within about a minute.
+ * single-process index of the same tree. Small corpora and short job expiry keep each test well under a minute on
+ * an idle machine (the timeouts allow for a loaded one).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -205,15 +206,17 @@ describe('winnow reindex --distributed with winnow worker processes', () => {
     dropLater(collection);
     const expected = await reference(dir);
 
-    let taken = 0;
+    const taken = [0, 0, 0];
     let killed: Proc | undefined;
     const planner = winnow(plannerArgs(), dir);
-    const workers = [0, 1, 2].map((i) =>
-      winnow(workerArgs(['--exit-when-idle', '4']), dir, (line) => {
-        // The first worker dies with its second batch in hand: those jobs expire and other workers retry them.
-        if (i === 0 && line.includes('took') && ++taken === 2) {
-          killed = workers[0];
-          workers[0]?.child.kill('SIGKILL');
+    // 11 batches of 4 over 3 workers: one of them takes a second batch. That worker dies with the batch in hand:
+    // its jobs expire and the other workers retry them. Workers run until SIGTERM (an idle exit could come before
+    // the killed worker's jobs expire).
+    const workers: Proc[] = [0, 1, 2].map((i) =>
+      winnow(workerArgs(), dir, (line) => {
+        if (line.includes('took') && ++(taken[i] as number) === 2 && killed === undefined) {
+          killed = workers[i];
+          killed?.child.kill('SIGKILL');
         }
       }),
     );
@@ -223,7 +226,9 @@ describe('winnow reindex --distributed with winnow worker processes', () => {
     const result = await planner.done;
     expect(result.code, planner.stderr).toBe(3); // some files failed: the PDF
     expect(killed).toBeDefined();
-    for (const w of workers.slice(1)) expect((await w.done).code).toBe(0);
+    const survivors = workers.filter((w) => w !== killed);
+    for (const w of survivors) w.child.kill('SIGTERM');
+    for (const w of survivors) expect((await w.done).code).toBe(0);
 
     const summary = JSON.parse(planner.stdout) as Summary;
     const { report } = summary;
@@ -261,7 +266,7 @@ describe('winnow reindex --distributed with winnow worker processes', () => {
     expect(report.chunks.written + lostChunks).toBe(got.chunks.length);
     expect(summary.store).toMatchObject({ documents: 40, chunks: got.chunks.length });
     await rm(dir, { recursive: true, force: true });
-  });
+  }, 240_000);
 
   it('a planner killed after enqueueing and run again resumes: no job runs twice to completion', async () => {
     const { dir, ids } = await scifactTree(16);
@@ -327,5 +332,5 @@ describe('winnow reindex --distributed with winnow worker processes', () => {
     expect(got.docs).toEqual(want.docs);
     expect(got.chunks).toEqual(want.chunks);
     await rm(dir, { recursive: true, force: true });
-  });
+  }, 240_000);
 });

@@ -112,7 +112,11 @@ export function buildProgram(run: (task: () => Promise<number>, json: boolean) =
     .option('--batch-size <n>', 'documents taken from the queue per batch (default 16)', positiveInteger)
     .option('--queue-schema <name>', "pg-boss's schema (default pgboss)")
     .option('--maintenance-interval <s>', 'how often expired jobs are detected', positiveInteger)
-    .option('--exit-when-idle <s>', 'exit after the queue has been empty this long (default: run until SIGTERM)', count)
+    .option(
+      '--exit-when-idle <s>',
+      'exit after no job for this long once a planner was seen (default: run until SIGTERM)',
+      count,
+    )
     .addHelpText('after', `\nExample:\n  DATABASE_URL=postgres://… winnow worker --concurrency 2\n${EXIT_CODES_HELP}`)
     .action((opts) =>
       run(

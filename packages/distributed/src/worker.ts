@@ -32,7 +32,10 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Stops the worker gracefully: batches in flight finish, no new jobs are taken. */
   signal?: AbortSignal;
-  /** Stop once the queue has been empty this long (tests, benchmarks). Default: never. */
+  /**
+   * Stop once there has been no job for this long since a planner was first seen (a run that is over). Default:
+   * never; before any planner appears the worker waits however long it takes.
+   */
   exitWhenIdleMs?: number;
   /** This worker's name in job outputs. Default `host:pid:random`. */
   name?: string;
@@ -77,10 +80,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const batchSize = options.batchSize ?? 16;
   const pollMs = options.pollMs ?? 1000;
   const summary: WorkerSummary = { name, batches: 0, completed: 0, failed: 0 };
-  let idleSince = performance.now();
+  let idleSince: number | undefined;
   const stopping = () => signal?.aborted === true;
   const idleTooLong = () =>
-    options.exitWhenIdleMs !== undefined && performance.now() - idleSince > options.exitWhenIdleMs;
+    options.exitWhenIdleMs !== undefined &&
+    idleSince !== undefined &&
+    performance.now() - idleSince > options.exitWhenIdleMs;
   // Sleeps that end early on a stop, so SIGTERM is answered at once by an idle worker.
   const pause = (ms: number) => sleep(ms, signal).catch(() => undefined);
 
@@ -98,6 +103,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         await pause(pollMs);
         continue;
       }
+      idleSince ??= performance.now();
       const jobs = await boss.fetch<DocumentJob>(queue, { batchSize });
       if (jobs.length === 0) {
         await pause(pollMs);
