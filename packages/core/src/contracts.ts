@@ -132,7 +132,10 @@ export interface StoreCounts {
 export interface VectorStore {
   readonly modelId: string;
   readonly dimensions: number;
-  /** Replaces each document and all its chunks atomically (one transaction per document). */
+  /**
+   * Replaces each document and all its chunks atomically: all-or-nothing per document; several may share one
+   * transaction, which a failure rolls back whole.
+   */
   replaceDocuments(writes: readonly StoredDocumentWrite[], options?: CallOptions): Promise<void>;
   deleteDocuments(ids: readonly string[], options?: CallOptions): Promise<number>;
   listDocuments(options?: CallOptions): Promise<DocumentRecord[]>;
