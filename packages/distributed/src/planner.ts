@@ -214,7 +214,8 @@ async function plan(
   const t = performance.now();
   if (report.deleted.length > 0) await store.deleteDocuments(report.deleted);
   report.durationsMs.delete = Math.round(performance.now() - t);
-  if (report.chunks.written > 0 || report.writtenByLostAttempts.length > 0) await store.buildIndex();
+  // Workers leave the vector index to the planner (a no-op when it exists): one build after a first bulk load.
+  if (report.jobs.completed > 0) await store.buildIndex();
   report.durationsMs.total = Math.round(performance.now() - started);
   progress('done', {
     completed: report.jobs.completed,

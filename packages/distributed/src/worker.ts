@@ -130,6 +130,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
           options.indexer.run(sourceOf(jobs, options.ingest ?? {}), {
             deleteMissing: false,
             takeLock: false,
+            // The planner builds the vector index once at the end: a first load is not indexed row by row.
+            buildIndex: false,
             // Only this batch's stored versions: never a listing of the whole collection per batch.
             stored: await store.listDocuments({ ids: jobs.map((j) => j.data.id) }),
           }),

@@ -99,6 +99,11 @@ export interface IndexRunOptions extends CallOptions {
    * batch's, so a run over a few documents does not list the whole collection. Default: every stored document.
    */
   stored?: readonly DocumentRecord[];
+  /**
+   * Build the store's ANN index at the end when chunks were written (default true). A distributed worker passes
+   * false: its runs are one batch each, and its planner builds the index once after every worker is done.
+   */
+  buildIndex?: boolean;
 }
 
 export interface Indexer {
@@ -427,7 +432,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       },
       (batch) => flush(state, batch),
     );
-    if (report.chunks.written > 0 && options.store.buildIndex) {
+    if (report.chunks.written > 0 && options.store.buildIndex && runOptions.buildIndex !== false) {
       await timed(state, 'store', async () => options.store.buildIndex?.());
     }
     if (runOptions.deleteMissing === true) await deleteMissing(state, stored, runOptions.planOnly !== undefined);
