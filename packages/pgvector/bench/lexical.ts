@@ -30,7 +30,10 @@ import { legacyLexicalSql } from './legacy-lexical.js';
 
 const { values: args } = parseArgs({
   options: {
-    dataset: { type: 'string', default: process.env.WINNOW_SCIFACT ?? '/work/shared/datasets/scifact' },
+    dataset: {
+      type: 'string',
+      default: process.env.WINNOW_SCIFACT ?? join(import.meta.dirname, '../../../../shared/datasets/scifact'),
+    },
     drivers: { type: 'string', default: 'postgres,pglite' },
     extra: { type: 'string', default: '0' },
     queries: { type: 'string' },
@@ -72,7 +75,10 @@ function ndcgAt10(ranked: string[], relevant: Set<string>): number {
 
 async function openDriver(name: string): Promise<{ driver: SqlDriver; close: () => Promise<void> }> {
   if (name === 'postgres') {
-    const driver = createPgDriver({ url: DATABASE_URL, setting: 'DATABASE_URL', maxConnections: 2 });
+    // Both SQL forms run without JIT, as the store runs lexical search (see NO_JIT in search.ts).
+    const url = new URL(DATABASE_URL);
+    url.searchParams.set('options', '-c jit=off');
+    const driver = createPgDriver({ url: url.toString(), setting: 'DATABASE_URL', maxConnections: 2 });
     return { driver, close: () => driver.close() };
   }
   const dir = await mkdtemp(join(tmpdir(), 'winnow-bench-lexical-'));

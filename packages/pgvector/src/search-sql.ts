@@ -118,24 +118,23 @@ function scoredChunks(parts: SearchSqlParts): string {
 /**
  * Lexical top-k by BM25 (PostgreSQL's own ts_rank_cd has no idf and ranks questions far worse: 0.32 against 0.66
  * nDCG@10 on SciFact). A plain query is a bag of its terms: any chunk holding any of them matches. Every match is
- * scored (exact); only the best k, with any tied with the k-th, are looked up by chunk number for their ids, which
- * break ties as before. A filter, or web-search syntax, is tested on every scored chunk before the limit.
+ * scored (exact), then taken best first: the LATERAL lookup of its id (and, with a filter or web-search syntax, of
+ * its chunk and document, tested there) runs only until k have passed, ties broken by id as before. Joining every
+ * scored chunk instead took 282 ms against 60 ms at p50 on 55k chunks (k 50, a filter that keeps everything).
  */
 function lexicalHits(parts: SearchSqlParts & { text: string }): string {
   const b = parts.tables.bm25;
   const tests = [parts.websearch === true ? 'c.tsv @@ q.q' : undefined, parts.filter].filter(
     (test): test is string => test !== undefined,
   );
-  if (tests.length === 0) {
-    return `select n.chunk_id as id, x.score from (
-        select chunk_no, score from (${scoredChunks(parts)}) s order by score desc fetch first (${parts.limit}) rows with ties
-      ) x join ${b.chunks} n on n.chunk_no = x.chunk_no
-      order by x.score desc, n.chunk_id limit ${parts.limit}`;
-  }
-  const query = parts.websearch === true ? ', query q' : '';
-  return `select c.id, x.score from (${scoredChunks(parts)}) x join ${b.chunks} n on n.chunk_no = x.chunk_no
-    join ${fromChunks(parts)} on c.id = n.chunk_id${query}
-    where ${tests.join(' and ')} order by x.score desc, c.id limit ${parts.limit}`;
+  const lookup =
+    tests.length === 0
+      ? `select n.chunk_id as id from ${b.chunks} n where n.chunk_no = x.chunk_no`
+      : `select c.id from ${b.chunks} n join ${fromChunks(parts)} on c.id = n.chunk_id${parts.websearch === true ? ', query q' : ''}
+        where n.chunk_no = x.chunk_no and ${tests.join(' and ')}`;
+  return `select h.id, x.score from (select chunk_no, score from (${scoredChunks(parts)}) s order by score desc) x
+    cross join lateral (${lookup}) h
+    order by x.score desc, h.id limit ${parts.limit}`;
 }
 
 export function denseSql(parts: SearchSqlParts & { vector: string }): string {
@@ -144,10 +143,11 @@ export function denseSql(parts: SearchSqlParts & { vector: string }): string {
     from hits h join ${fromChunks(parts)} on c.id = h.id order by h.distance, c.id`;
 }
 
+/** The chunks table leads the statement, so the first 1,024 characters pg_stat_activity keeps name the collection. */
 export function lexicalSql(parts: SearchSqlParts & { text: string }): string {
-  return `with ${lexicalCtes(parts)}, hits as (${lexicalHits(parts)})
-    select ${outputColumns(false)}, h.score as lexical_score
-    from hits h join ${fromChunks(parts)} on c.id = h.id order by h.score desc, c.id`;
+  return `select ${outputColumns(false)}, h.score as lexical_score
+    from ${fromChunks(parts)} join (with ${lexicalCtes(parts)} ${lexicalHits(parts)}) h on h.id = c.id
+    order by h.score desc, c.id`;
 }
 
 /**
