@@ -14,7 +14,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { collectionTables } from '@winnow/pgvector';
 import pg from 'pg';
 import { startOpenAIServer } from '../../../test/support/openai-server.js';
 
@@ -74,6 +73,23 @@ async function scifactTree(dir: string, n: number): Promise<void> {
     if (++written === n) break;
   }
   lines.close();
+}
+
+/** Drops a collection's tables and trigger functions (all named `<collection>_…`, BM25 statistics included). */
+async function dropCollection(collection: string): Promise<void> {
+  const pattern = `${collection}\\_%`;
+  const tables = await db.query<{ name: string }>(
+    `select quote_ident(tablename) as name from pg_tables where schemaname = 'public' and tablename like $1`,
+    [pattern],
+  );
+  if (tables.rows.length > 0)
+    await db.query(`drop table if exists ${tables.rows.map((t) => t.name).join(', ')} cascade`);
+  const functions = await db.query<{ name: string }>(
+    `select p.oid::regprocedure::text as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = 'public' and p.proname like $1`,
+    [pattern],
+  );
+  for (const f of functions.rows) await db.query(`drop function if exists ${f.name} cascade`);
 }
 
 const server = await startOpenAIServer({ serviceTimeMs: SERVICE_MS, embeddingDimensions: 384 });
@@ -136,8 +152,7 @@ try {
     // SIGTERM: each worker finishes what it holds (nothing now) and exits.
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.out));
-    const t = collectionTables(collection);
-    await db.query(`drop table if exists ${t.chunks}, ${t.documents}, ${t.info}, ${t.migrations} cascade`);
+    await dropCollection(collection);
   }
 } finally {
   await db.query(`drop schema if exists ${SCHEMA} cascade`);
