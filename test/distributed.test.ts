@@ -73,6 +73,7 @@ const workerArgs = (extra: string[] = []) => ['worker', '--batch-size', '4', ...
 /** The first `n` SciFact abstracts as Markdown files (title as heading), like a small document tree. */
 async function scifactTree(n: number): Promise<{ dir: string; ids: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'winnow-dist-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, 'docs'));
   const ids: string[] = [];
   const lines = createInterface({ input: createReadStream(SCIFACT).pipe(createGunzip()) });
@@ -265,7 +266,6 @@ describe('winnow reindex --distributed with winnow worker processes', () => {
     const lostChunks = got.chunks.filter((c) => lost.has(c.document_id)).length;
     expect(report.chunks.written + lostChunks).toBe(got.chunks.length);
     expect(summary.store).toMatchObject({ documents: 40, chunks: got.chunks.length });
-    await rm(dir, { recursive: true, force: true });
   }, 240_000);
 
   it('a planner killed after enqueueing and run again resumes: no job runs twice to completion', async () => {
@@ -331,6 +331,5 @@ describe('winnow reindex --distributed with winnow worker processes', () => {
     const want = await storeRows(db, expected.collection);
     expect(got.docs).toEqual(want.docs);
     expect(got.chunks).toEqual(want.chunks);
-    await rm(dir, { recursive: true, force: true });
   }, 240_000);
 });
