@@ -44,6 +44,7 @@ recall:                     # stage 1: fast, approximate
   k: 50
   efSearch: 100
   maxQueryTokens: 256       # words kept from a query, the rest dropped with a warning (PGlite crashes near 610; max 400)
+  lexicalSyntax: plain      # plain: a query is a bag of its words | websearch: "phrases", -word, or (other words required)
 
 rerank:                     # stage 2: slow, exact
   provider: transformers    # transformers (local cross-encoder) | http (vLLM/TEI /rerank) | none (recall order)

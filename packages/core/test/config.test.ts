@@ -41,6 +41,12 @@ describe('parseConfig', () => {
     expect(config.rerank.k).toBe(10);
   });
 
+  it('reads lexical queries as plain questions unless web-search syntax is asked for', () => {
+    expect(parseConfig({}).recall.lexicalSyntax).toBe('plain');
+    expect(parseConfig({ recall: { lexicalSyntax: 'websearch' } }).recall.lexicalSyntax).toBe('websearch');
+    expect(() => parseConfig({ recall: { lexicalSyntax: 'boolean' } })).toThrow(/recall\.lexicalSyntax/);
+  });
+
   it('bounds generation by a total deadline, 60 s unless set', () => {
     expect(parseConfig({}).generate.deadlineMs).toBe(60_000);
     expect(parseConfig({ generate: { deadlineMs: 5_000 } }).generate.deadlineMs).toBe(5_000);

@@ -80,11 +80,20 @@ describe('createRetriever with stages', () => {
     const filter = { field: 'documentId', op: 'eq', value: 'doc-c1' } as const;
     const retriever = createRetriever({
       store,
-      recall: { mode: 'lexical', k: 7, rrfK: 30, lexicalWeight: 2, exact: true, filter },
+      recall: { mode: 'lexical', k: 7, rrfK: 30, lexicalWeight: 2, exact: true, filter, lexicalSyntax: 'websearch' },
     });
     await retriever.retrieve('  q  ');
     expect(requests).toEqual([
-      expect.objectContaining({ mode: 'lexical', k: 7, rrfK: 30, lexicalWeight: 2, exact: true, text: 'q', filter }),
+      expect.objectContaining({
+        mode: 'lexical',
+        k: 7,
+        rrfK: 30,
+        lexicalWeight: 2,
+        exact: true,
+        text: 'q',
+        filter,
+        lexicalSyntax: 'websearch',
+      }),
     ]);
   });
 
