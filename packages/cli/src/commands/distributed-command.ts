@@ -8,6 +8,7 @@ import { PgVectorStore } from '@winnow/pgvector';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { loadSettings } from '../settings.js';
+import { countsLine, runSummary, storeLine } from './index-command.js';
 
 interface QueueCommandOptions {
   config?: string;
@@ -99,27 +100,12 @@ export async function runDistributedReindex(
         bar.stop();
       }
       const counts = await store.counts();
-      const summary = {
-        command: 'reindex',
-        distributed: true,
-        root,
-        added: report.added.length,
-        changed: report.changed.length,
-        deleted: report.deleted.length,
-        unchanged: report.unchanged,
-        failed: report.failures.length,
-        kept: report.unknown.kept.length,
-        skipped,
-        report,
-        store: { driver: config.store.driver, collection: config.store.collection, ...counts },
-        durationMs: Date.now() - started,
-      };
+      const summary = { ...runSummary('reindex', root, report, skipped, config, counts, started), distributed: true };
       if (out.json) out.result(JSON.stringify(summary, null, 2));
       else {
         out.result(
-          `reindex --distributed: ${summary.added} added, ${summary.changed} changed, ${summary.deleted} deleted, ${summary.unchanged} unchanged, ${summary.failed} failed` +
-            ` by ${report.workers.length} workers (${report.jobs.planned} jobs, ${report.jobs.resumed} resumed)` +
-            ` — store has ${counts.documents} documents, ${counts.chunks} chunks (${(summary.durationMs / 1000).toFixed(1)} s)`,
+          `reindex --distributed: ${countsLine(summary)}` +
+            ` by ${report.workers.length} workers (${report.jobs.planned} jobs, ${report.jobs.resumed} resumed)${storeLine(summary)}`,
         );
         for (const f of report.failures) out.result(`  failed: ${f.message}`);
         if (report.deadLetter.length > 0) {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openPipeline } from '@winnow/assemble';
-import { WinnowError } from '@winnow/core';
+import { type PipelineConfig, WinnowError } from '@winnow/core';
 import {
   fileSource,
   folderSource,
@@ -73,28 +73,11 @@ export async function runIndex(
       bar?.stop();
     }
     const counts = await pipeline.store.counts();
-    const summary = {
-      command: mode,
-      root,
-      added: report.added.length,
-      changed: report.changed.length,
-      deleted: report.deleted.length,
-      unchanged: report.unchanged,
-      failed: report.failures.length,
-      // Documents under folders the walk could not read: neither deleted nor re-indexed (unknown, not gone).
-      kept: report.unknown.kept.length,
-      skipped,
-      report,
-      store: { driver: config.store.driver, collection: config.store.collection, ...counts },
-      durationMs: Date.now() - started,
-    };
+    const summary = runSummary(mode, root, report, skipped, config, counts, started);
     if (out.json) {
       out.result(JSON.stringify(summary, null, 2));
     } else {
-      out.result(
-        `${mode}: ${summary.added} added, ${summary.changed} changed, ${summary.deleted} deleted, ${summary.unchanged} unchanged, ${summary.failed} failed` +
-          ` — store has ${counts.documents} documents, ${counts.chunks} chunks (${(summary.durationMs / 1000).toFixed(1)} s)`,
-      );
+      out.result(`${mode}: ${countsLine(summary)}${storeLine(summary)}`);
       // The message names the file already: printing the URI too showed every failing file twice.
       for (const f of report.failures) out.result(`  failed: ${f.message}`);
       if (summary.kept > 0) {
@@ -108,4 +91,44 @@ export async function runIndex(
   } finally {
     await pipeline.close();
   }
+}
+
+/** What `index`, `reindex` and `reindex --distributed` print about a run (`--json` prints it whole). */
+export function runSummary(
+  command: string,
+  root: string,
+  report: RunReport,
+  skipped: SkippedEntry[],
+  config: PipelineConfig,
+  counts: { documents: number; chunks: number },
+  started: number,
+) {
+  return {
+    command,
+    root,
+    added: report.added.length,
+    changed: report.changed.length,
+    deleted: report.deleted.length,
+    unchanged: report.unchanged,
+    failed: report.failures.length,
+    // Documents under folders the walk could not read: neither deleted nor re-indexed (unknown, not gone).
+    kept: report.unknown.kept.length,
+    skipped,
+    report,
+    store: { driver: config.store.driver, collection: config.store.collection, ...counts },
+    durationMs: Date.now() - started,
+  };
+}
+
+type RunSummary = ReturnType<typeof runSummary>;
+
+/** `n added, n changed, …` of a run summary. */
+export function countsLine(summary: RunSummary): string {
+  return `${summary.added} added, ${summary.changed} changed, ${summary.deleted} deleted, ${summary.unchanged} unchanged, ${summary.failed} failed`;
+}
+
+/** ` — store has …` of a run summary. */
+export function storeLine(summary: RunSummary): string {
+  const { documents, chunks } = summary.store;
+  return ` — store has ${documents} documents, ${chunks} chunks (${(summary.durationMs / 1000).toFixed(1)} s)`;
 }
