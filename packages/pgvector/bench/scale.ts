@@ -103,7 +103,6 @@ export interface ScaleResult {
     tableBytes: number;
     totalBytes: number;
     hnswBytes: number;
-    ginBytes: number;
     lexicalStatisticsBytes: number;
   };
   queries: Partial<
@@ -432,21 +431,19 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
       table: string;
       total: string;
       hnsw: string;
-      gin: string;
       lexical: string;
     }>(
       `select pg_relation_size($1::regclass)::text as table, pg_total_relation_size($1::regclass)::text as total,
-         pg_relation_size($2::regclass)::text as hnsw, pg_relation_size($3::regclass)::text as gin,
+         pg_relation_size($2::regclass)::text as hnsw,
          (select coalesce(sum(pg_total_relation_size(oid)), 0) from pg_class
-          where relkind = 'r' and relname like $4 and relnamespace = current_schema()::regnamespace)::text as lexical`,
-      [tables.chunks, `"${tables.vectorIndex}"`, `"${tables.textIndex}"`, `${store.collection}\\_bm25\\_%`],
+          where relkind = 'r' and relname like $3 and relnamespace = current_schema()::regnamespace)::text as lexical`,
+      [tables.chunks, `"${tables.vectorIndex}"`, `${store.collection}\\_bm25\\_%`],
     );
-    const sizeRow = sizeRows[0] as { table: string; total: string; hnsw: string; gin: string; lexical: string };
+    const sizeRow = sizeRows[0] as { table: string; total: string; hnsw: string; lexical: string };
     const sizes = {
       tableBytes: Number(sizeRow.table),
       totalBytes: Number(sizeRow.total),
       hnswBytes: Number(sizeRow.hnsw),
-      ginBytes: Number(sizeRow.gin),
       lexicalStatisticsBytes: Number(sizeRow.lexical),
     };
 
@@ -616,7 +613,7 @@ export function formatScaleResult(r: ScaleResult): string {
     [
       'sizes',
       `table ${mb(r.sizes.tableBytes)}, total ${mb(r.sizes.totalBytes)}`,
-      `HNSW ${mb(r.sizes.hnswBytes)}, GIN ${mb(r.sizes.ginBytes)}, BM25 statistics tables ${mb(r.sizes.lexicalStatisticsBytes)}`,
+      `HNSW ${mb(r.sizes.hnswBytes)}, BM25 statistics tables ${mb(r.sizes.lexicalStatisticsBytes)}`,
     ],
   ];
   for (const mode of ['dense', 'lexical', 'hybrid'] as const) {

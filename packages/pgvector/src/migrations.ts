@@ -89,6 +89,15 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'access control: access columns from document metadata, row-level security policies',
     apply: (tx, t) => migrateAccessControl(tx, t),
   },
+  {
+    version: 6,
+    name: 'drop the GIN index on tsv (lexical recall reads the BM25 postings of migration 4)',
+    async apply(tx, t) {
+      // No query reads it since migration 4, and every chunk write paid for it: writing SciFact's 5,183 chunks took
+      // 3.34 s with it and 2.92 s without (median of 3 alternated runs on the server), and it held 77 MB at 200k chunks.
+      await tx.query(`drop index if exists ${t.textIndex}`);
+    },
+  },
 ];
 
 /** Applies the migrations not yet recorded; the caller runs this inside one transaction. */

@@ -30,7 +30,7 @@ describe('bench:scale quick mode', () => {
       result.indexBuildMs,
       result.sizes.tableBytes,
       result.sizes.hnswBytes,
-      result.sizes.ginBytes,
+      result.sizes.lexicalStatisticsBytes,
     ]) {
       expect(figure).toEqual(positive);
       expect(figure).toBeGreaterThan(0);

@@ -32,6 +32,13 @@ describe.each(DATABASES)('store on %s', (name) => {
       `select version from "${collection}_migrations" order by version`,
     );
     expect(rows.map((row) => row.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    // Lexical recall reads the BM25 postings (migration 4); the tsv GIN index is gone (migration 6).
+    const { rows: indexes } = await db.driver.query<{ name: string }>(
+      `select indexname as name from pg_indexes where tablename = $1 order by indexname`,
+      [`${collection}_chunks`],
+    );
+    expect(indexes.map((index) => index.name)).not.toContain(`${collection}_chunks_tsv_idx`);
+    expect(indexes.map((index) => index.name)).toContain(`${collection}_chunks_hash_idx`);
     // Reopening without model or dimensions adopts the collection's own.
     const again = await openPgVectorStore({ driver: db.driver, collection });
     expect([again.modelId, again.dimensions, again.metric, again.vectorType]).toEqual(['m', 8, 'cosine', 'vector']);
