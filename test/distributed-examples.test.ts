@@ -5,10 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildProgram } from '@winnow/cli';
 import { parseConfigText } from '@winnow/core';
 import { describe, expect, it } from 'vitest';
-import { isValidCronSchedule, parseUnitFile, winnowArgv } from './support/schedules.js';
+import { isValidCronSchedule, parseUnitFile, parseWinnow, winnowArgv } from './support/schedules.js';
 
 const DIR = join(import.meta.dirname, '..', 'examples', 'weekly-reindex');
 const read = (name: string) => readFileSync(join(DIR, name), 'utf8');
@@ -22,20 +21,6 @@ interface Container {
 interface PodSpec {
   containers: Container[];
   terminationGracePeriodSeconds?: number;
-}
-
-/** Parses argv with the real `winnow` program, without running the command. */
-async function parseWinnow(argv: string[]) {
-  let ran: { json: boolean } | undefined;
-  const program = buildProgram(async (_task, json) => {
-    ran = { json };
-  });
-  for (const command of [program, ...program.commands]) {
-    command.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  }
-  await program.parseAsync(argv, { from: 'user' });
-  const command = program.commands.find((c) => c.name() === argv[0]);
-  return { ran, options: command?.opts() ?? {}, operands: command?.processedArgs ?? [] };
 }
 
 describe('examples/weekly-reindex: distributed reindex', () => {

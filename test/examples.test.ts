@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '@winnow/cli';
 import { loadConfigFile, parseConfigText } from '@winnow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,7 +20,7 @@ import {
   runCli,
 } from '../packages/cli/test/support/cli.js';
 import { type OpenAIServer, startOpenAIServer } from './support/openai-server.js';
-import { isValidCronSchedule, parseUnitFile, winnowArgv } from './support/schedules.js';
+import { isValidCronSchedule, parseUnitFile, parseWinnow, winnowArgv } from './support/schedules.js';
 
 const EXAMPLES = join(REPO_ROOT, 'examples');
 const TSX_LOADER = join(REPO_ROOT, 'node_modules/tsx/dist/esm/index.mjs');
@@ -154,20 +153,6 @@ describe('examples/weekly-reindex', () => {
         jobTemplate: { spec: { template: { spec: { containers: { command: string[] }[] } } } };
       };
     };
-
-  /** Parses argv with the real `winnow` program, without running the command. */
-  async function parseWinnow(argv: string[]) {
-    let ran: { json: boolean } | undefined;
-    const program = buildProgram(async (_task, json) => {
-      ran = { json };
-    });
-    for (const command of [program, ...program.commands]) {
-      command.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    }
-    await program.parseAsync(argv, { from: 'user' });
-    const reindex = program.commands.find((c) => c.name() === 'reindex');
-    return { ran, options: reindex?.opts() ?? {}, operands: reindex?.processedArgs ?? [] };
-  }
 
   it('the schedules are valid and agree: Sundays at 03:00', () => {
     const { schedule } = cronLine();

@@ -1,5 +1,7 @@
 /** Readers for the scheduler files in examples/weekly-reindex: cron schedules, systemd units, command lines. */
 
+import { buildProgram } from '@winnow/cli';
+
 const CRON_FIELDS = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
@@ -58,4 +60,18 @@ export function winnowArgv(commandLine: string): string[] {
     args.push(word);
   }
   return args;
+}
+
+/** Parses argv with the real `winnow` program, without running the command: its options and operands. */
+export async function parseWinnow(argv: string[]) {
+  let ran: { json: boolean } | undefined;
+  const program = buildProgram(async (_task, json) => {
+    ran = { json };
+  });
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  }
+  await program.parseAsync(argv, { from: 'user' });
+  const command = program.commands.find((c) => c.name() === argv[0]);
+  return { ran, options: command?.opts() ?? {}, operands: command?.processedArgs ?? [] };
 }
