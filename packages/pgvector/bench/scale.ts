@@ -9,7 +9,7 @@
  *
  *   pnpm bench:scale [--chunks 1000000] [--queries 200] [--recall-queries 100] [--m 16] [--ef-construction 128]
  *                    [--halfvec] [--maintenance-work-mem 2GB] [--parallel-workers N] [--out FILE.json]
- *                    [--modes dense,lexical,hybrid] [--skip-copy] [--sweep 16:128,24:128]  (m:ef_construction)
+ *                    [--modes dense,lexical,hybrid] [--skip-copy] [--keep] [--sweep 16:128,24:128]  (m:ef_construction)
  *
  * Text is sampled from SciFact (WINNOW_SCIFACT, default ../shared/datasets/scifact): each synthetic document
  * takes the chunk lengths of a real abstract cut into pieces of at most 180 words, and its words from the
@@ -70,6 +70,8 @@ export interface ScaleOptions {
   sweep?: Array<{ m: number; efConstruction: number }>;
   /** Skip the COPY write baseline (a parameter sweep). */
   skipCopy?: boolean;
+  /** Keep the measured collection (for experiments on its tables); its name is logged. */
+  keep?: boolean;
   log: (line: string) => void;
 }
 
@@ -268,14 +270,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 /** The statement a search sent, recorded so the baseline can send the very same SQL. */
-interface Sent {
+export interface Sent {
   text: string;
   params: readonly unknown[];
   settings: QueryOptions['settings'];
 }
 
 /** A driver that remembers the last statement sent through `query` and counts the messages. */
-function recording(driver: SqlDriver): SqlDriver & { last?: Sent; sent: number; dryRun: boolean } {
+export function recording(driver: SqlDriver): SqlDriver & { last?: Sent; sent: number; dryRun: boolean } {
   const wrapper: SqlDriver & { last?: Sent; sent: number; dryRun: boolean } = Object.create(driver);
   wrapper.sent = 0;
   wrapper.dryRun = false;
@@ -581,7 +583,10 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
     };
   } finally {
     await rm(tmp, { recursive: true, force: true });
-    for (const store of stores) await store.drop();
+    for (const store of stores) {
+      if (options.keep === true && store === stores[0]) log(`kept collection ${store.collection}`);
+      else await store.drop();
+    }
     await bare.end();
     await driver.close();
   }
@@ -670,6 +675,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       modes: { type: 'string', default: 'dense,lexical,hybrid' },
       'skip-copy': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
       sweep: { type: 'string' },
     },
   });
@@ -694,6 +700,7 @@ async function main(): Promise<void> {
       return mode;
     }),
     skipCopy: values['skip-copy'] === true,
+    keep: values.keep === true,
     // --sweep 16:128,24:128: m:ef_construction pairs.
     sweep: (values.sweep ?? '')
       .split(',')
