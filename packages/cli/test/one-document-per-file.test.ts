@@ -1,4 +1,4 @@
-/** Indexing a folder, then one of its files by its own path, leaves one document for that URI (issue 16, case 8). */
+/** One stored document per file, whichever root reached it first (issue 16, case 8). */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,5 +35,40 @@ describe('one document per file', () => {
     const documents = await store.listDocuments();
     expect(documents.map((d) => d.id).sort()).toEqual(['a.md', 'sub/b.md']);
     expect(new Set(documents.map((d) => d.uri)).size).toBe(2);
+  });
+});
+
+describe('one document per file, the file indexed first', () => {
+  it('docs/sub/b.md alone (id b.md), then docs (id sub/b.md): the earlier id is removed once the new one is stored', async () => {
+    const store = memoryStore();
+    const indexer = createIndexer({ loaders: loadText, chunker: paragraphChunker(), embedder: fakeEmbedder(), store });
+    const first = await indexer.run(fileSource(join(root, 'docs', 'sub', 'b.md'), { known: [] }));
+    expect(first.added).toEqual(['b.md']);
+    const second = await indexer.run(folderSource(join(root, 'docs')));
+    expect(second.added.sort()).toEqual(['a.md', 'sub/b.md']);
+    expect(second.deleted).toEqual(['b.md']);
+    const documents = await store.listDocuments();
+    expect(documents.map((d) => d.id).sort()).toEqual(['a.md', 'sub/b.md']);
+    // Run again: nothing left to remove.
+    const third = await indexer.run(folderSource(join(root, 'docs')));
+    expect(third).toMatchObject({ added: [], changed: [], deleted: [], unchanged: 2 });
+  });
+
+  it('a stored id that the folder also yields for another file is kept (it is that file now)', async () => {
+    const store = memoryStore();
+    const indexer = createIndexer({ loaders: loadText, chunker: paragraphChunker(), embedder: fakeEmbedder(), store });
+    // docs/sub as the root: b.md is sub/b.md. Then docs as the root: a.md is docs/a.md, sub/b.md is the same file.
+    mkdirSync(join(root, 'docs2', 'sub'), { recursive: true });
+    writeFileSync(join(root, 'docs2', 'b.md'), 'top-level b');
+    writeFileSync(join(root, 'docs2', 'sub', 'b.md'), 'nested b');
+    await indexer.run(folderSource(join(root, 'docs2', 'sub')));
+    const second = await indexer.run(folderSource(join(root, 'docs2')));
+    // b.md now names docs2/b.md (changed: another file's text); sub/b.md is added; nothing is deleted.
+    expect(second).toMatchObject({ added: ['sub/b.md'], changed: ['b.md'], deleted: [] });
+    const documents = await store.listDocuments();
+    expect(documents.map((d) => [d.id, d.uri.endsWith('docs2/b.md') ? 'top' : 'nested']).sort()).toEqual([
+      ['b.md', 'top'],
+      ['sub/b.md', 'nested'],
+    ]);
   });
 });

@@ -136,6 +136,8 @@ interface RunState {
   signal: AbortSignal | undefined;
   /** Documents in the next write call (see `write`). */
   writeGroup: number;
+  /** New id → stored ids of the same URI: the same file reached from another root (see `deleteSuperseded`). */
+  superseded: Map<string, string[]>;
 }
 
 /**
@@ -305,6 +307,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
   async function plan(
     state: RunState,
     stored: ReadonlyMap<string, DocumentRecord>,
+    byUri: ReadonlyMap<string, string[]>,
     item: SourceItem,
     runOptions: IndexRunOptions,
   ): Promise<Prepared | undefined> {
@@ -323,6 +326,8 @@ export function createIndexer(options: IndexerOptions): Indexer {
       return undefined;
     }
     state.seen.add(item.id);
+    const sameUri = (byUri.get(item.uri) ?? []).filter((id) => id !== item.id);
+    if (sameUri.length > 0) state.superseded.set(item.id, sameUri);
     const previous = stored.get(item.id)?.contentHash;
     if (previous === item.contentHash) {
       report.unchanged++;
@@ -363,6 +368,23 @@ export function createIndexer(options: IndexerOptions): Indexer {
     progress(state, 'delete');
   }
 
+  /**
+   * Removes a stored document whose file was written this run under another id: `winnow index docs/sub/b.md` (id
+   * `b.md`) and then `winnow index docs` (id `sub/b.md`) reach one file from two roots, and would otherwise leave it
+   * twice in every result. Only once the new id is stored (written, or unchanged: a duplicate left by an earlier
+   * version goes too; a failure keeps the old), and never an id the source also yielded this run (a different file
+   * that now holds that id).
+   */
+  async function deleteSuperseded(state: RunState) {
+    const failed = new Set(state.report.failures.map((failure) => failure.id));
+    const gone = [...state.superseded]
+      .filter(([id]) => !failed.has(id))
+      .flatMap(([, earlier]) => earlier.filter((id) => !state.seen.has(id)));
+    if (gone.length === 0) return;
+    await timed(state, 'delete', () => options.store.deleteDocuments(gone, { signal: state.signal }));
+    state.report.deleted.push(...gone);
+  }
+
   async function runUnlocked(
     sources: AsyncIterable<SourceItem> | Iterable<SourceItem>,
     runOptions: IndexRunOptions,
@@ -374,6 +396,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       started: performance.now(),
       signal: runOptions.signal,
       writeGroup: 1,
+      superseded: new Map(),
     };
     try {
       return await runSteps(sources, runOptions, state);
@@ -404,6 +427,8 @@ export function createIndexer(options: IndexerOptions): Indexer {
     const stored = new Map(
       (runOptions.stored ?? (await options.store.listDocuments({ signal: state.signal }))).map((d) => [d.id, d]),
     );
+    const byUri = new Map<string, string[]>();
+    for (const document of stored.values()) byUri.set(document.uri, [...(byUri.get(document.uri) ?? []), document.id]);
     // Loading and chunking run ahead of embedding and writing, a few batches at most (memory stays bounded).
     await pipelined<Prepared[]>(
       QUEUED_BATCHES,
@@ -418,7 +443,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
         for await (const item of sources) {
           throwIfAborted(state.signal, 'indexing');
           if (stopped()) return;
-          const prepared = await plan(state, stored, item, runOptions);
+          const prepared = await plan(state, stored, byUri, item, runOptions);
           if (!prepared) continue;
           progress(state, 'scan', prepared.source.id);
           // A document as large as a batch goes alone, so a batch stays within one store transaction (2,000 chunks
@@ -436,6 +461,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       await timed(state, 'store', async () => options.store.buildIndex?.());
     }
     if (runOptions.deleteMissing === true) await deleteMissing(state, stored, runOptions.planOnly !== undefined);
+    if (runOptions.planOnly === undefined) await deleteSuperseded(state);
     report.durationsMs.total = performance.now() - state.started;
     for (const key of Object.keys(report.durationsMs) as (keyof RunReport['durationsMs'])[]) {
       report.durationsMs[key] = Math.round(report.durationsMs[key]);
