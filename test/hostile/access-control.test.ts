@@ -307,6 +307,25 @@ describe.each(['pglite', 'postgres'] as const)('access control on %s', (name) =>
     }
   });
 
+  it('listDocuments and counts with a principal give exactly what it may see; without one, everything', async () => {
+    for (const principal of [
+      { tenant: 'acme', groups: [] },
+      { tenant: 'globex', groups: ['eng', 'exec'] },
+      { tenant: 'umbrella', groups: GROUPS },
+    ]) {
+      const documents = CORPUS.filter((doc) => canAccess(doc.access, principal)).map((doc) => doc.write.document.id);
+      const listed = await store.listDocuments({ principal });
+      expect(listed.map((d) => d.id)).toEqual(documents.sort());
+      expect(await store.counts({ principal })).toEqual({
+        documents: documents.length,
+        chunks: visibleTo(principal).length,
+      });
+    }
+    // The owner's listing (the indexer's) is whole.
+    expect(await store.counts()).toEqual({ documents: CORPUS.length, chunks: CORPUS.length * 2 });
+    expect(await code(store.listDocuments({ principal: { tenant: '', groups: [] } }))).toBe('E_PRINCIPAL_INVALID');
+  });
+
   it('refuses a search without a principal when the collection has access control on', async () => {
     const vector = Float32Array.from({ length: DIMENSIONS }, () => 1);
     expect(await code(store.search({ mode: 'dense', k: 5, vector }))).toBe('E_PRINCIPAL_REQUIRED');
@@ -432,6 +451,15 @@ describe('row-level security on the server', () => {
         expect(hits.filter((h) => !allowed.has(h.chunk.id))).toEqual([]);
       }
       expect(await code(reader.search({ mode: 'lexical', k: 5, text: 'report' }))).toBe('E_PRINCIPAL_REQUIRED');
+      // Listings as the reader: the principal's documents; without one, RLS shows nothing.
+      const listed = await reader.listDocuments({ principal });
+      expect(listed.map((d) => d.id)).toEqual(
+        CORPUS.filter((doc) => canAccess(doc.access, principal))
+          .map((doc) => doc.write.document.id)
+          .sort(),
+      );
+      expect(await reader.counts()).toEqual({ documents: 0, chunks: 0 });
+
       // The reader cannot write.
       await expect(reader.deleteDocuments(['doc-000'])).rejects.toThrow();
     } finally {

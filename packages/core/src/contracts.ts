@@ -128,6 +128,11 @@ export interface StoreCounts {
   chunks: number;
 }
 
+/** Listing options: `principal` limits a listing or count to what that user may see. */
+export interface ListOptions extends CallOptions {
+  principal?: Principal;
+}
+
 /** A collection of embedded chunks with dense, lexical and hybrid search. */
 export interface VectorStore {
   readonly modelId: string;
@@ -138,11 +143,13 @@ export interface VectorStore {
    */
   replaceDocuments(writes: readonly StoredDocumentWrite[], options?: CallOptions): Promise<void>;
   deleteDocuments(ids: readonly string[], options?: CallOptions): Promise<number>;
-  listDocuments(options?: CallOptions): Promise<DocumentRecord[]>;
+  /** Every document; with `principal`, only those it may see (the rule of `canAccess`; stores without access control list all). */
+  listDocuments(options?: ListOptions): Promise<DocumentRecord[]>;
   /** Stored embeddings by chunk text hash, so unchanged chunks are never embedded twice. */
   embeddingsByHash(hashes: readonly string[], options?: CallOptions): Promise<Map<string, Float32Array>>;
   search(request: SearchRequest, options?: CallOptions): Promise<Candidate[]>;
-  counts(options?: CallOptions): Promise<StoreCounts>;
+  /** Documents and chunks stored; with `principal`, those it may see. */
+  counts(options?: ListOptions): Promise<StoreCounts>;
   /**
    * Runs `fn` while holding a named cross-process lock (e.g. an advisory lock on a server, a lock file for an
    * embedded database), so two reindex runs never overlap. With `wait: false` a held lock throws E_LOCKED.

@@ -4,13 +4,14 @@ import {
   type Candidate,
   type DistanceMetric,
   type DocumentRecord,
+  type ListOptions,
   type Metadata,
   type StoreCounts,
   type StoredDocumentWrite,
   throwIfAborted,
   type VectorStore,
 } from '@winnow/core';
-import { grantReader } from './access-sql.js';
+import { accessScope, grantReader } from './access-sql.js';
 import { bm25DropSql } from './bm25-schema.js';
 import type { HeldLock, SqlDriver, SqlExecutor } from './driver.js';
 import { rowToDocument } from './hits.js';
@@ -18,6 +19,7 @@ import { advisoryLockHolder, holdsAdvisoryLock, type LockHolder, lockLostError }
 import type { CollectionTables } from './naming.js';
 import { type PgSearchRequest, type SearchContext, search } from './search.js';
 import type { CollectionSettings, IndexSettings, VectorType } from './settings.js';
+import { SqlParams } from './sql-params.js';
 import {
   type BuildIndexOptions,
   buildVectorIndex,
@@ -140,9 +142,18 @@ export class PgVectorStore implements VectorStore {
     });
   }
 
-  /** Every document, ordered by id; with `ids`, only those of them that are stored (e.g. one worker batch's). */
-  async listDocuments(options: CallOptions & { ids?: readonly string[] } = {}): Promise<DocumentRecord[]> {
+  /**
+   * Every document, ordered by id; with `ids`, only those of them that are stored (e.g. one worker batch's); with
+   * `principal`, only those it may see (the search predicate, and the RLS settings for a reader role).
+   */
+  async listDocuments(options: ListOptions & { ids?: readonly string[] } = {}): Promise<DocumentRecord[]> {
     throwIfAborted(options.signal, 'listing documents');
+    const params = new SqlParams();
+    const scope = accessScope(this.collection, false, options.principal, params);
+    const where = [
+      options.ids === undefined ? undefined : `d.id = any(${params.add(options.ids)}::text[])`,
+      scope?.predicate,
+    ].filter((test): test is string => test !== undefined);
     const { rows } = await this.driver.query<{
       id: string;
       uri: string;
@@ -150,9 +161,10 @@ export class PgVectorStore implements VectorStore {
       title: string | null;
       document_metadata: Metadata;
     }>(
-      `select id, uri, content_hash, title, metadata as document_metadata from ${this.tables.documents}
-        ${options.ids === undefined ? '' : 'where id = any($1::text[])'} order by id`,
-      options.ids === undefined ? [] : [options.ids],
+      `select d.id, d.uri, d.content_hash, d.title, d.metadata as document_metadata from ${this.tables.documents} d
+        ${where.length === 0 ? '' : `where ${where.join(' and ')}`} order by d.id`,
+      params.values,
+      scope === undefined ? {} : { settings: scope.settings },
     );
     return rows.map(rowToDocument);
   }
@@ -213,11 +225,18 @@ export class PgVectorStore implements VectorStore {
     );
   }
 
-  async counts(options: CallOptions = {}): Promise<StoreCounts> {
+  /** Documents and chunks stored; with `principal`, those it may see. */
+  async counts(options: ListOptions = {}): Promise<StoreCounts> {
     throwIfAborted(options.signal, 'counting');
+    const params = new SqlParams();
+    const scope = accessScope(this.collection, false, options.principal, params);
+    const visible = scope === undefined ? '' : `where ${scope.predicate}`;
     const { rows } = await this.driver.query<{ documents: number; chunks: number }>(
-      `select (select count(*)::int from ${this.tables.documents}) as documents,
-              (select count(*)::int from ${this.tables.chunks}) as chunks`,
+      `select (select count(*)::int from ${this.tables.documents} d ${visible}) as documents,
+              (select count(*)::int from ${this.tables.chunks} c
+                ${scope === undefined ? '' : `join ${this.tables.documents} d on d.id = c.document_id ${visible}`}) as chunks`,
+      params.values,
+      scope === undefined ? {} : { settings: scope.settings },
     );
     return rows[0] ?? { documents: 0, chunks: 0 };
   }
