@@ -30,11 +30,55 @@ describe('pgvector text format', () => {
     expect(formatFloat32(Math.fround(-2.5e-40))).toMatch(/^-2\.5\d*e-40$/);
   });
 
+  it('writes exactly the nine-digit toPrecision text, insignificant zeros dropped', () => {
+    // The reference: what formatFloat32 wrote before its fast path (toPrecision(9) for every value).
+    const reference = (value: number): string => {
+      if (Number.isInteger(value) && Math.abs(value) <= 16_777_216) return value === 0 ? '0' : String(value);
+      const text = value.toPrecision(9);
+      const exponentAt = text.indexOf('e');
+      let mantissa = exponentAt === -1 ? text : text.slice(0, exponentAt);
+      if (mantissa.includes('.')) mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '');
+      return exponentAt === -1 ? mantissa : mantissa + text.slice(exponentAt);
+    };
+    const bits = new Uint32Array(1);
+    const float = new Float32Array(bits.buffer);
+    const values: number[] = [];
+    // Every 65,537th bit pattern (all exponents), and each float32 next to a power of ten, where the exponent is
+    // found one off or the rounding carries to ten digits.
+    for (let pattern = 0; pattern < 0x7f800000; pattern += 65_537) {
+      bits[0] = pattern;
+      values.push(float[0] as number);
+    }
+    for (let k = -8; k <= 12; k++) {
+      float[0] = 10 ** k;
+      const at = bits[0] as number;
+      for (let step = -3; step <= 3; step++) {
+        bits[0] = at + step;
+        values.push(float[0] as number);
+      }
+    }
+    for (const value of values) {
+      expect([value, formatFloat32(value)]).toEqual([value, reference(value)]);
+      expect([-value, formatFloat32(-value)]).toEqual([-value, reference(-value)]);
+    }
+    fc.assert(
+      fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (value) => {
+        expect(formatFloat32(value)).toBe(reference(value));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
   it('formats and parses whole vectors', () => {
     const vector = new Float32Array([0.25, -1, 1e-20, 3.4e38, 16777216]);
     const text = formatVector(vector, 5, subject);
     expect(text).toBe('[0.25,-1,9.99999968e-21,3.39999995e+38,16777216]');
     expect(parseVector(text, 'x')).toEqual(vector);
+    // Longer than the buffer the text is written to at first (16 KB): the buffer grows.
+    const long = Float32Array.from({ length: 3_000 }, (_, i) => -Math.fround(Math.sin(i) * 1e-3 - 1e-12));
+    const longText = formatVector(long, long.length, subject);
+    expect(longText).toBe(`[${Array.from(long, (value) => formatFloat32(value)).join(',')}]`);
+    expect(parseVector(longText, 'x')).toEqual(long);
   });
 
   it('rejects NaN, Infinity and a wrong length, naming the chunk and position', async () => {
