@@ -54,8 +54,9 @@ function where(parts: SearchSqlParts, extra?: string): string {
  */
 function denseHits(parts: SearchSqlParts & { vector: string }): string {
   const distance = `c.embedding ${metricOperator(parts.metric)} ${parts.vector}::${parts.vectorType}`;
-  // Only the bare `embedding <op> constant` form matches the index's ORDER BY; `+ 0` hides it from the index.
-  const order = parts.exact === true ? `(${distance}) + 0` : distance;
+  // Only the bare `embedding <op> constant` form matches the index's ORDER BY (the output column `distance` is that
+  // form, and names the vector once: inlined in a one-message batch, a 384-d literal is ~5 KB); `+ 0` hides it.
+  const order = parts.exact === true ? `(${distance}) + 0` : 'distance';
   return `select c.id, ${distance} as distance from ${fromChunks(parts)} ${where(parts)}
     order by ${order} limit ${parts.limit}`;
 }
