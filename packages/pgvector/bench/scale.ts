@@ -9,7 +9,7 @@
  *
  *   pnpm bench:scale [--chunks 1000000] [--queries 200] [--recall-queries 100] [--m 16] [--ef-construction 128]
  *                    [--halfvec] [--maintenance-work-mem 2GB] [--parallel-workers N] [--out FILE.json]
- *                    [--modes dense,lexical,hybrid] [--skip-copy] [--keep] [--sweep 16:128,24:128]  (m:ef_construction)
+ *                    [--modes dense,lexical,hybrid] [--skip-copy] [--keep] [--reuse COLLECTION] [--sweep 16:128,24:128]  (m:ef_construction)
  *
  * Text is sampled from SciFact (WINNOW_SCIFACT, default ../shared/datasets/scifact): each synthetic document
  * takes the chunk lengths of a real abstract cut into pieces of at most 180 words, and its words from the
@@ -72,6 +72,11 @@ export interface ScaleOptions {
   skipCopy?: boolean;
   /** Keep the measured collection (for experiments on its tables); its name is logged. */
   keep?: boolean;
+  /**
+   * Measure queries and recall on this kept collection (built by an earlier run with the same --chunks, which fixes
+   * the vector space the queries are drawn from) instead of building one: writes and the build are not measured.
+   */
+  reuse?: string;
   log: (line: string) => void;
 }
 
@@ -99,8 +104,11 @@ export interface ScaleResult {
     parallelWorkers?: number;
   };
   load: { before: string; after: string };
-  write: { storeMs: number; storeRowsPerSecond: number; copyMs?: number; copyRowsPerSecond?: number; ratio?: number };
-  indexBuildMs: number;
+  /** Absent when an existing collection was measured (--reuse). */
+  write?: { storeMs: number; storeRowsPerSecond: number; copyMs?: number; copyRowsPerSecond?: number; ratio?: number };
+  indexBuildMs?: number;
+  /** The collection measured instead of building one (--reuse). */
+  reused?: string;
   sizes: {
     tableBytes: number;
     totalBytes: number;
@@ -392,41 +400,12 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
       index: { type: 'hnsw', m: options.m, efConstruction: options.efConstruction },
       maintenanceWorkMem: options.maintenanceWorkMem,
     });
-  const stores: PgVectorStore[] = [];
-  const tmp = await mkdtemp(join(tmpdir(), 'winnow-scale-'));
-  try {
-    // Writes: the store's path, then the bare COPY of the same rows into a second, empty collection.
-    log(`writing ${options.chunks.toLocaleString('en')} chunks through store.writeDocuments`);
-    const store = await open('c');
-    stores.push(store);
-    let documents = 0;
-    let storeMs = 0;
-    for (const slice of documentSlices(corpus, space, options.chunks)) {
-      const [, ms] = await timed(() => store.writeDocuments(slice));
-      storeMs += ms;
-      documents += slice.length;
-    }
-    const write: ScaleResult['write'] = { storeMs, storeRowsPerSecond: options.chunks / (storeMs / 1000) };
-    if (options.skipCopy !== true) {
-      const baseline = await open('copy');
-      stores.push(baseline);
-      log('writing the same rows with one binary COPY through bare pg');
-      const files = await encodeCopyFiles(tmp, documentSlices(corpus, space, options.chunks), baseline.vectorType);
-      const [, copyMs] = await timed(() => copyFiles(bare, baseline, files));
-      await rm(tmp, { recursive: true, force: true });
-      await baseline.drop();
-      stores.pop();
-      Object.assign(write, { copyMs, copyRowsPerSecond: options.chunks / (copyMs / 1000), ratio: storeMs / copyMs });
-    }
-    log(
-      `  store ${Math.round(write.storeRowsPerSecond)} rows/s, COPY ${Math.round(write.copyRowsPerSecond ?? Number.NaN)} rows/s`,
-    );
-
-    log(`building HNSW (m=${options.m}, ef_construction=${options.efConstruction})`);
-    const build = await store.buildIndex({
-      ...(options.parallelWorkers === undefined ? {} : { parallelWorkers: options.parallelWorkers }),
-    });
-    log(`  ${(build.ms / 1000).toFixed(1)} s`);
+  /** Sizes, query latencies, recall (and any sweep) of a built collection. */
+  async function measure(
+    store: PgVectorStore,
+    documents: number,
+    built: Pick<ScaleResult, 'write' | 'indexBuildMs' | 'reused'>,
+  ): Promise<ScaleResult> {
     const tables = collectionTables(store.collection);
     // Lexical statistics tables (maintained BM25, where the schema has them) count as lexical index size.
     const { rows: sizeRows } = await driver.query<{
@@ -436,9 +415,9 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
       lexical: string;
     }>(
       `select pg_relation_size($1::regclass)::text as table, pg_total_relation_size($1::regclass)::text as total,
-         pg_relation_size($2::regclass)::text as hnsw,
-         (select coalesce(sum(pg_total_relation_size(oid)), 0) from pg_class
-          where relkind = 'r' and relname like $3 and relnamespace = current_schema()::regnamespace)::text as lexical`,
+           pg_relation_size($2::regclass)::text as hnsw,
+           (select coalesce(sum(pg_total_relation_size(oid)), 0) from pg_class
+            where relkind = 'r' and relname like $3 and relnamespace = current_schema()::regnamespace)::text as lexical`,
       [tables.chunks, `"${tables.vectorIndex}"`, `${store.collection}\\_bm25\\_%`],
     );
     const sizeRow = sizeRows[0] as { table: string; total: string; hnsw: string; lexical: string };
@@ -573,14 +552,60 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
         ...(options.parallelWorkers === undefined ? {} : { parallelWorkers: options.parallelWorkers }),
       },
       load: { before, after: await loadAverage() },
-      write,
-      indexBuildMs: build.ms,
+      ...built,
       sizes,
       queries: measured,
       recall,
       exact: latency(exactMs),
       ...(sweep.length > 0 ? { sweep } : {}),
     };
+  }
+
+  /** --reuse: a collection kept by an earlier run; opened as it is, never dropped. */
+  async function measureCollection(name: string): Promise<ScaleResult> {
+    log(`measuring the kept collection ${name}`);
+    const store = await openPgVectorStore({ driver: recorder, collection: name });
+    const { documents } = await store.counts();
+    return measure(store, documents, { reused: name });
+  }
+
+  const stores: PgVectorStore[] = [];
+  const tmp = await mkdtemp(join(tmpdir(), 'winnow-scale-'));
+  try {
+    // Writes: the store's path, then the bare COPY of the same rows into a second, empty collection.
+    log(`writing ${options.chunks.toLocaleString('en')} chunks through store.writeDocuments`);
+    if (options.reuse !== undefined) return await measureCollection(options.reuse);
+    const store = await open('c');
+    stores.push(store);
+    let documents = 0;
+    let storeMs = 0;
+    for (const slice of documentSlices(corpus, space, options.chunks)) {
+      const [, ms] = await timed(() => store.writeDocuments(slice));
+      storeMs += ms;
+      documents += slice.length;
+    }
+    const write: ScaleResult['write'] = { storeMs, storeRowsPerSecond: options.chunks / (storeMs / 1000) };
+    if (options.skipCopy !== true) {
+      const baseline = await open('copy');
+      stores.push(baseline);
+      log('writing the same rows with one binary COPY through bare pg');
+      const files = await encodeCopyFiles(tmp, documentSlices(corpus, space, options.chunks), baseline.vectorType);
+      const [, copyMs] = await timed(() => copyFiles(bare, baseline, files));
+      await rm(tmp, { recursive: true, force: true });
+      await baseline.drop();
+      stores.pop();
+      Object.assign(write, { copyMs, copyRowsPerSecond: options.chunks / (copyMs / 1000), ratio: storeMs / copyMs });
+    }
+    log(
+      `  store ${Math.round(write.storeRowsPerSecond)} rows/s, COPY ${Math.round(write.copyRowsPerSecond ?? Number.NaN)} rows/s`,
+    );
+
+    log(`building HNSW (m=${options.m}, ef_construction=${options.efConstruction})`);
+    const build = await store.buildIndex({
+      ...(options.parallelWorkers === undefined ? {} : { parallelWorkers: options.parallelWorkers }),
+    });
+    log(`  ${(build.ms / 1000).toFixed(1)} s`);
+    return await measure(store, documents, { write, indexBuildMs: build.ms });
   } finally {
     await rm(tmp, { recursive: true, force: true });
     for (const store of stores) {
@@ -601,26 +626,29 @@ const ms = (l: Latency): string => `${l.p50.toFixed(1)} / ${l.p95.toFixed(1)} ms
 export function formatScaleResult(r: ScaleResult): string {
   const w = r.write;
   const copy =
-    w.copyRowsPerSecond === undefined
+    w?.copyRowsPerSecond === undefined
       ? 'not measured'
       : `one binary COPY, bare pg: ${Math.round(w.copyRowsPerSecond).toLocaleString('en')} chunks/s (${((w.copyMs ?? 0) / 1000).toFixed(1)} s); ratio ${(w.ratio ?? 0).toFixed(2)}×`;
-  const rows: Array<[string, string, string]> = [
-    [
+  const rows: Array<[string, string, string]> = [];
+  if (w !== undefined) {
+    rows.push([
       'write (store.writeDocuments)',
       `${Math.round(w.storeRowsPerSecond).toLocaleString('en')} chunks/s (${(w.storeMs / 1000).toFixed(1)} s)`,
       copy,
-    ],
-    [
+    ]);
+  }
+  if (r.indexBuildMs !== undefined) {
+    rows.push([
       'HNSW build',
       `${(r.indexBuildMs / 1000).toFixed(1)} s`,
       `m=${r.settings.m}, ef_construction=${r.settings.efConstruction}, ${r.settings.vectorType}, maintenance_work_mem ${r.settings.maintenanceWorkMem}`,
-    ],
-    [
-      'sizes',
-      `table ${mb(r.sizes.tableBytes)}, total ${mb(r.sizes.totalBytes)}`,
-      `HNSW ${mb(r.sizes.hnswBytes)}, BM25 statistics tables ${mb(r.sizes.lexicalStatisticsBytes)}`,
-    ],
-  ];
+    ]);
+  }
+  rows.push([
+    'sizes',
+    `table ${mb(r.sizes.tableBytes)}, total ${mb(r.sizes.totalBytes)}`,
+    `HNSW ${mb(r.sizes.hnswBytes)}, BM25 statistics tables ${mb(r.sizes.lexicalStatisticsBytes)}`,
+  ]);
   for (const mode of ['dense', 'lexical', 'hybrid'] as const) {
     const q = r.queries[mode];
     if (q === undefined) continue;
@@ -650,7 +678,8 @@ export function formatScaleResult(r: ScaleResult): string {
       `recall@10 ${figures.join('; ')}`,
     ]);
   }
-  const head = `${r.chunks.toLocaleString('en')} chunks in ${r.documents.toLocaleString('en')} documents; load ${r.load.before} → ${r.load.after}`;
+  const reused = r.reused === undefined ? '' : ` (the kept collection ${r.reused}: queries only)`;
+  const head = `${r.chunks.toLocaleString('en')} chunks in ${r.documents.toLocaleString('en')} documents${reused}; load ${r.load.before} → ${r.load.after}`;
   return [
     head,
     '',
@@ -676,6 +705,7 @@ async function main(): Promise<void> {
       modes: { type: 'string', default: 'dense,lexical,hybrid' },
       'skip-copy': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      reuse: { type: 'string' },
       sweep: { type: 'string' },
     },
   });
@@ -701,6 +731,7 @@ async function main(): Promise<void> {
     }),
     skipCopy: values['skip-copy'] === true,
     keep: values.keep === true,
+    ...(values.reuse === undefined ? {} : { reuse: values.reuse }),
     // --sweep 16:128,24:128: m:ef_construction pairs.
     sweep: (values.sweep ?? '')
       .split(',')
