@@ -42,7 +42,7 @@ embed:
 recall:                     # stage 1: fast, approximate
   mode: hybrid              # dense | lexical | hybrid (reciprocal-rank fusion of both)
   k: 50
-  efSearch: 100
+  efSearch: 150
   maxQueryTokens: 256       # words kept from a query, the rest dropped with a warning (PGlite crashes near 610; max 400)
   lexicalSyntax: plain      # plain: a query is a bag of its words | websearch: "phrases", -word, or (other words required)
 

@@ -213,7 +213,7 @@ export const recallConfigSchema = z
   .strictObject({
     mode: z.enum(['dense', 'lexical', 'hybrid']).default('hybrid'),
     k: positiveInt.default(50),
-    efSearch: positiveInt.default(100),
+    efSearch: positiveInt.default(150),
     rrfK: positiveInt.default(60),
     denseWeight: z.number().nonnegative().default(1),
     lexicalWeight: z.number().nonnegative().default(1),

@@ -37,7 +37,7 @@ describe('parseConfig', () => {
     const config = parseConfig({ recall: { mode: 'dense', k: 100 }, rerank: { provider: 'transformers', k: 10 } });
     expect(config.recall.mode).toBe('dense');
     expect(config.recall.k).toBe(100);
-    expect(config.recall.efSearch).toBe(100);
+    expect(config.recall.efSearch).toBe(150);
     expect(config.rerank.k).toBe(10);
   });
 

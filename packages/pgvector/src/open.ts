@@ -49,8 +49,9 @@ export interface OpenPgVectorStoreOptions {
    */
   deferIndex?: boolean;
   /**
-   * HNSW ef_search for requests without `efSearch`. Default 100 (as the framework's recall.efSearch): bench:scale at
-   * 200k chunks measured recall@10 0.938 to 0.976 at pgvector's 40 across two builds, 0.968 to 0.977 at 100.
+   * HNSW ef_search for requests without `efSearch`. Default 150 (as the framework's recall.efSearch): bench:scale at
+   * 200k chunks measured recall@10 0.938 to 0.976 at pgvector's 40 across two builds, 0.968 to 0.977 at 100; at 1M
+   * chunks 0.884 at 40, 0.945 at 100, 0.955 at 150 and 200 (eval/results/scale).
    */
   efSearch?: number;
   /** Iterative index scan for filtered queries (pgvector >= 0.8). Default 'relaxed_order'. */
@@ -85,7 +86,7 @@ export interface OpenPgVectorStoreOptions {
 export async function openPgVectorStore(options: OpenPgVectorStoreOptions = {}): Promise<PgVectorStore> {
   const tables = collectionTables(options.collection ?? 'winnow');
   const index = resolveIndexSettings(options.index);
-  const defaultEfSearch = checkInteger(options.efSearch ?? 100, 1, MAX_EF_SEARCH, 'store.efSearch');
+  const defaultEfSearch = checkInteger(options.efSearch ?? 150, 1, MAX_EF_SEARCH, 'store.efSearch');
   const iterativeScan = options.iterativeScan ?? 'relaxed_order';
   if (!['relaxed_order', 'strict_order', 'off'].includes(iterativeScan)) {
     throw new WinnowError('E_CONFIG_INVALID', `expected relaxed_order, strict_order or off, got ${iterativeScan}`, {
