@@ -573,8 +573,8 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResult>
   const tmp = await mkdtemp(join(tmpdir(), 'winnow-scale-'));
   try {
     // Writes: the store's path, then the bare COPY of the same rows into a second, empty collection.
-    log(`writing ${options.chunks.toLocaleString('en')} chunks through store.writeDocuments`);
     if (options.reuse !== undefined) return await measureCollection(options.reuse);
+    log(`writing ${options.chunks.toLocaleString('en')} chunks through store.writeDocuments`);
     const store = await open('c');
     stores.push(store);
     let documents = 0;
