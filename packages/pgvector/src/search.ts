@@ -16,7 +16,14 @@ import { compileFilter } from './filter-sql.js';
 import { type HitRow, hitToCandidate } from './hits.js';
 import { mmrOrder } from './mmr.js';
 import type { CollectionTables } from './naming.js';
-import { denseSql, hybridSql, lexicalSql, type SearchSqlParts } from './search-sql.js';
+import {
+  denseSql,
+  hybridSql,
+  lexicalBranchCount,
+  lexicalSql,
+  MERGED_TERMS_SETTINGS,
+  type SearchSqlParts,
+} from './search-sql.js';
 import {
   checkInteger,
   type IndexSettings,
@@ -86,7 +93,9 @@ export async function search(context: SearchContext, request: PgSearchRequest): 
   };
   // Placeholders are numbered in the order values are bound; the SQL may use them in any order.
   const vector = mode === 'lexical' ? undefined : params.add(queryVector(context, request.vector));
-  const text = mode === 'dense' ? undefined : params.add(queryText(request.text, request.maxQueryTokens));
+  const queryString = mode === 'dense' ? undefined : queryText(request.text, request.maxQueryTokens);
+  const text = queryString === undefined ? undefined : params.add(queryString);
+  if (queryString !== undefined) parts.termBranches = lexicalBranchCount(queryString);
   if (request.filter !== undefined) parts.filter = compileFilter(request.filter, params);
   // The principal's predicate joins the filter, so dense, lexical, hybrid and MMR all see only its documents.
   const scope = accessScope(context.collection, context.accessControl === true, request.principal, params);
@@ -106,6 +115,9 @@ export async function search(context: SearchContext, request: PgSearchRequest): 
  */
 const NO_JIT: [string, string] = ['jit', 'off'];
 
+/** Settings of every statement that scores postings (lexical and hybrid). */
+const LEXICAL_SETTINGS: Array<[string, string]> = [NO_JIT, ...MERGED_TERMS_SETTINGS];
+
 async function searchLexical(
   context: SearchContext,
   parts: SearchSqlParts & { text: string },
@@ -115,7 +127,7 @@ async function searchLexical(
   parts.limit = params.add(k);
   const { rows } = await context.driver.query<HitRow>(lexicalSql(parts), params.values, {
     signal: context.signal,
-    settings: [...(context.accessSettings ?? []), NO_JIT],
+    settings: [...(context.accessSettings ?? []), ...LEXICAL_SETTINGS],
   });
   return rows.map((row, i) => hitToCandidate(row, { lexical: [row.lexical_score as number, i + 1] }));
 }
@@ -160,7 +172,7 @@ async function searchHybrid(
   });
   const { rows } = await context.driver.query<HitRow>(sql, params.values, {
     signal: context.signal,
-    settings: [...indexSearchSettings(context, request, k, parts.filter !== undefined), NO_JIT],
+    settings: [...indexSearchSettings(context, request, k, parts.filter !== undefined), ...LEXICAL_SETTINGS],
   });
   const similarity = (row: HitRow): [number, number] | undefined =>
     row.distance === null || row.distance === undefined

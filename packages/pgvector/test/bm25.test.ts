@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BeirCorpus, documentWrites, readBeirCorpus } from '../bench/beir-corpus.js';
 import { type LegacyRule, legacyLexicalSql } from '../bench/legacy-lexical.js';
 import { type CollectionTables, collectionTables, openPgVectorStore, type PgVectorStore } from '../src/index.js';
+import { lexicalBranchCount, MAX_TERM_BRANCHES } from '../src/search-sql.js';
 import {
   axis,
   caught,
@@ -113,6 +114,26 @@ describe.each(DATABASES)('BM25 from maintained statistics on %s', (name) => {
       const fresh = await search(query.text, 100);
       expect(fresh.length, query.text).toBeGreaterThan(0);
       expectSameRanking(fresh, await legacy(query.text, 100, 'any'), query.text);
+    }
+  });
+
+  it('scores a query with more terms than postings branches by the general path, the same way', async () => {
+    const adi = readBeirCorpus(`${DATASETS}/adi`);
+    const { search, legacy } = await corpusStore(adi.documents);
+    // Eight ADI queries in one text (under the 256 tokens a query keeps): more known terms than MAX_TERM_BRANCHES,
+    // so the merged branches stand aside.
+    const long = adi.queries
+      .slice(0, 8)
+      .map((query) => query.text)
+      .join(' ');
+    expect(lexicalBranchCount(long)).toBe(MAX_TERM_BRANCHES);
+    const fresh = await search(long, 100);
+    expect(fresh.length).toBeGreaterThan(60);
+    expectSameRanking(fresh, await legacy(long, 100, 'any'), 'eight ADI queries');
+    // Compounds give the parser more lexemes than the text has words ('e-mail' is 'e-mail', 'e' and 'mail'); a text
+    // of no words gets no branch.
+    for (const text of ['e-mail retrieval', 'computer-based indexing', '?!']) {
+      expectSameRanking(await search(text, 100), await legacy(text, 100, 'any'), text);
     }
   });
 
@@ -290,5 +311,15 @@ describe('BM25 statistics under concurrent writers on postgres', () => {
       }),
     );
     expect(await statisticsDrift(store, tables)).toEqual(NO_DRIFT);
+  });
+});
+
+describe('lexicalBranchCount', () => {
+  it('counts runs of letters and digits, at most MAX_TERM_BRANCHES', () => {
+    expect(lexicalBranchCount('What is BM25?')).toBe(3);
+    expect(lexicalBranchCount('e-mail')).toBe(2);
+    expect(lexicalBranchCount('Zürich 東京')).toBe(2);
+    expect(lexicalBranchCount('')).toBe(0);
+    expect(lexicalBranchCount('word '.repeat(100))).toBe(MAX_TERM_BRANCHES);
   });
 });
